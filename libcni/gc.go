@@ -1,0 +1,76 @@
+package libcni
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/containernetworking/cni/pkg/types"
+)
+
+// GC cleans up a network (SPEC.md, section 3, "Garbage-collecting a
+// network"). While it runs it holds the network's lock exclusively, so no
+// ADD or DEL on the network runs at the same time, as the spec requires.
+// First every cached attachment of the network that is not in valid is
+// deleted, with its cached parameters replayed; then, for cniVersion 1.1.0
+// and later, every plugin gets GC with valid as cni.dev/valid-attachments
+// (nil is sent as an empty list: nothing is valid). Plugins that fail do not
+// stop the others; all errors are joined. A network that sets disableGC is
+// left alone.
+func (c *CNI) GC(ctx context.Context, list *NetworkConfigList, valid []types.GCAttachment) error {
+	const verb = "GC"
+	if list.DisableGC {
+		return nil
+	}
+	if err := validateAttachment(list.Name, &RuntimeConf{ContainerID: "x", IfName: "x"}); err != nil {
+		return c.opError(verb, list, nil, err)
+	}
+	paths, err := c.findPlugins(verb, list, nil)
+	if err != nil {
+		return err
+	}
+	lock, err := c.store.LockNetwork(ctx, list.Name, true)
+	if err != nil {
+		return c.opError(verb, list, nil, err)
+	}
+	defer lock.Unlock()
+
+	keep := make(map[types.GCAttachment]bool, len(valid))
+	for _, a := range valid {
+		keep[a] = true
+	}
+	var errs []error
+	entries, listErrs := c.store.List()
+	errs = append(errs, listErrs...)
+	for _, e := range entries {
+		if e.NetworkName != list.Name || keep[types.GCAttachment{ContainerID: e.ContainerID, IfName: e.IfName}] {
+			continue
+		}
+		rt := &RuntimeConf{ContainerID: e.ContainerID, NetNS: e.NetNS, IfName: e.IfName}
+		if err := validateAttachment(list.Name, rt); err != nil {
+			errs = append(errs, fmt.Errorf("stale attachment %s: %w", e.Key(), err))
+			continue
+		}
+		if err := c.delLocked(ctx, list, rt, paths); err != nil {
+			errs = append(errs, fmt.Errorf("deleting stale attachment %s: %w", e.Key(), err))
+		}
+	}
+
+	if atLeast(list.CNIVersion, "1.1.0") {
+		if valid == nil {
+			valid = []types.GCAttachment{}
+		}
+		extra := map[string]any{keyValidAttachments: valid, keyLegacyAttachments: valid}
+		for i, p := range list.Plugins {
+			cl := call{verb: verb, list: list, index: i, plugin: p}
+			if cl.stdin, err = request(list, p, nil, nil, extra); err != nil {
+				errs = append(errs, c.callError(cl, err))
+				continue
+			}
+			if _, err := c.run(ctx, cl, paths[i], false); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
