@@ -98,7 +98,7 @@ func (c *Catalog) Get(name string) (*NetworkConfigList, error) {
 	}
 	for _, inv := range c.Invalid {
 		if inv.Name == name {
-			return nil, &Error{Network: name, Code: ErrCodeInvalidConfig, Msg: "invalid network configuration", Err: inv}
+			return nil, &Error{Network: name, Code: ErrCodeInvalidConfig, Msg: "invalid network configuration", Details: inv.Error(), Err: inv}
 		}
 	}
 	return nil, &NotFoundError{Dir: c.Dir, Name: name}

@@ -276,7 +276,8 @@ func jsonError(data []byte, err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syntax):
-		line, col := position(data, syntax.Offset)
+		// Offset counts the offending byte itself.
+		line, col := position(data, syntax.Offset-1)
 		return fmt.Errorf("line %d, column %d: invalid JSON: %v", line, col, syntax)
 	case errors.As(err, &typ):
 		line, col := position(data, typ.Offset)
@@ -289,7 +290,7 @@ func jsonError(data []byte, err error) error {
 }
 
 func position(data []byte, offset int64) (line, col int) {
-	offset = min(offset, int64(len(data)))
+	offset = max(0, min(offset, int64(len(data))))
 	before := data[:offset]
 	line = bytes.Count(before, []byte("\n")) + 1
 	col = int(offset) - bytes.LastIndexByte(before, '\n')
