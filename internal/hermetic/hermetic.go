@@ -47,17 +47,25 @@ var overlayDirs = []string{"/etc", "/opt", "/var/lib"}
 var stateDirs = []string{"/etc/cni/net.d", "/opt/cni/bin", "/var/lib/cni", "/run/netns"}
 
 // Main runs the tests of a package hermetically and exits with their status.
-func Main(m *testing.M) {
+// The cleanups run after the tests, in the process that ran them.
+func Main(m *testing.M, cleanups ...func()) {
+	run := func() int {
+		code := m.Run()
+		for _, c := range cleanups {
+			c()
+		}
+		return code
+	}
 	if os.Getenv(envInside) == "1" {
 		if err := setupInside(); err != nil {
 			fmt.Fprintf(os.Stderr, "hermetic: setting up private namespaces: %v\n", err)
 			os.Exit(3)
 		}
-		os.Exit(m.Run())
+		os.Exit(run())
 	}
 	if os.Geteuid() != 0 {
 		os.Setenv(envUnavailable, "not running as root: tests that need network namespaces are skipped")
-		os.Exit(m.Run())
+		os.Exit(run())
 	}
 	os.Exit(reexec())
 }
