@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/containernetworking/cni/pkg/types")
+	"github.com/containernetworking/cni/pkg/types"
+)
 
 func TestGCDeletesStaleThenSendsValidAttachments(t *testing.T) {
 	e := newEnv(t)
