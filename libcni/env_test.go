@@ -128,11 +128,12 @@ func (e *env) state() []string {
 	return names
 }
 
-// cacheFiles lists every file under the cache directory: entries and locks.
+// cacheFiles lists every file under the cache directory, entries and
+// attachment locks, but for the one network lock file that stays.
 func (e *env) cacheFiles() []string {
 	var files []string
 	filepath.Walk(e.cacheDir, func(path string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() && !strings.Contains(path, "/locks/networks/") {
+		if err == nil && !fi.IsDir() && !strings.HasSuffix(path, "/locks/networks.lock") {
 			files = append(files, strings.TrimPrefix(path, e.cacheDir+"/"))
 		}
 		return nil
