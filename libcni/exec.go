@@ -97,10 +97,12 @@ func (e *ProcessExec) run(ctx context.Context, pluginPath string, stdin []byte, 
 	}
 	// Kill what is left of the group even when the plugin itself exited.
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	// stdout goes back with the error too, for tracing: it holds the
+	// plugin's error object.
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		return nil, &ExecError{Canceled: ctxErr, Stderr: stderr.String(), CNI: &types.Error{Msg: ctxErr.Error()}}
+		return stdout.Bytes(), &ExecError{Canceled: ctxErr, Stderr: stderr.String(), CNI: &types.Error{Msg: ctxErr.Error()}}
 	}
-	return nil, &ExecError{CNI: pluginError(err, stdout.Bytes(), stderr.Bytes()), Stderr: stderr.String()}
+	return stdout.Bytes(), &ExecError{CNI: pluginError(err, stdout.Bytes(), stderr.Bytes()), Stderr: stderr.String()}
 }
 
 // pluginError decodes the error object a failing plugin prints on stdout

@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"strings"
 
 	"github.com/containernetworking/cni/pkg/types"
+
+	"github.com/cnictl/cnictl/cache"
 )
 
 // GC cleans up a network (SPEC.md, section 3, "Garbage-collecting a
@@ -41,7 +45,14 @@ func (c *CNI) GC(ctx context.Context, list *NetworkConfigList, valid []types.GCA
 	}
 	var errs []error
 	entries, listErrs := c.store.List()
-	errs = append(errs, listErrs...)
+	for _, err := range listErrs {
+		// An unreadable entry cannot be told apart by network for sure;
+		// report those whose file name starts like this network's.
+		var ce *cache.CorruptError
+		if !errors.As(err, &ce) || strings.HasPrefix(filepath.Base(ce.Path), list.Name+"-") {
+			errs = append(errs, err)
+		}
+	}
 	for _, e := range entries {
 		if e.NetworkName != list.Name || keep[types.GCAttachment{ContainerID: e.ContainerID, IfName: e.IfName}] {
 			continue

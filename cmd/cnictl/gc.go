@@ -1,0 +1,202 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/containernetworking/cni/pkg/types"
+	"github.com/spf13/cobra"
+
+	"github.com/cnictl/cnictl/cache"
+	"github.com/cnictl/cnictl/libcni"
+)
+
+func newGCCommand(a *app) *cobra.Command {
+	var keep []string
+	cmd := &cobra.Command{
+		Use:   "gc [NETWORK...]",
+		Short: "Garbage-collect networks (CNI GC): delete attachments whose netns is gone",
+		Long: `Garbage-collect networks, all of the configuration directory when none is
+named. An attachment stays valid when its network namespace still exists
+or --keep names it; every other cached attachment of the network is
+deleted, and (cniVersion 1.1.0 and later) every plugin gets GC with the
+valid attachments so that it can release what belongs to no one.
+
+The report says per network whether that worked; the exit code is that of
+the first failure.`,
+		Example: `  cnictl gc
+  cnictl gc mynet --keep cnitool-0123456789abcdef0123/eth0`,
+		ValidArgsFunction: a.completeNetworks(false),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			keeps, err := parseKeeps(keep)
+			if err != nil {
+				return err
+			}
+			networks, err := a.selectNetworks(args)
+			if err != nil {
+				return err
+			}
+			entries, corrupt := a.store().List()
+			for _, err := range corrupt {
+				a.out.Warn("%v", err)
+			}
+			cni := a.cni()
+			var report gcReport
+			var errs []error
+			for _, n := range networks {
+				res := gcResult{Network: n.name, Result: "ok"}
+				switch {
+				case n.err != nil:
+					res.Result, res.Error = "error", errorInfoPtr(n.err)
+					errs = append(errs, n.err)
+				case n.list.DisableGC:
+					res.Result = "skipped (disableGC)"
+				default:
+					res.Valid = validAttachments(n.list.Name, entries, keeps)
+					if err := cni.GC(cmd.Context(), n.list, res.Valid); err != nil {
+						res.Result, res.Error = "error", errorInfoPtr(err)
+						errs = append(errs, err)
+					}
+				}
+				report.Networks = append(report.Networks, res)
+			}
+			if err := a.out.Action(report); err != nil {
+				return err
+			}
+			if len(errs) > 0 {
+				return &reportedError{summary: fmt.Sprintf("gc failed for %d of %d networks", len(errs), len(networks)), err: errs[0]}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVar(&keep, "keep", nil, "keep an attachment although its netns is gone: CONTAINERID or CONTAINERID/IFNAME (repeatable)")
+	return cmd
+}
+
+// keepSpec is a --keep value: an interface of a container, or all of its
+// interfaces when IfName is "".
+type keepSpec struct {
+	ContainerID string
+	IfName      string
+}
+
+func parseKeeps(values []string) ([]keepSpec, error) {
+	keeps := make([]keepSpec, 0, len(values))
+	for _, v := range values {
+		id, ifName, hasIf := strings.Cut(v, "/")
+		if id == "" || hasIf && (ifName == "" || strings.Contains(ifName, "/")) {
+			return nil, usagef("invalid --keep %q: want CONTAINERID or CONTAINERID/IFNAME", v)
+		}
+		keeps = append(keeps, keepSpec{ContainerID: id, IfName: ifName})
+	}
+	return keeps, nil
+}
+
+// validAttachments are the attachments of network that GC must leave
+// alone: the cached ones whose netns still exists (or that recorded none,
+// so that cannot be told) and the ones of --keep. A --keep without
+// interface keeps every cached interface of the container.
+func validAttachments(network string, entries []*cache.Entry, keeps []keepSpec) []types.GCAttachment {
+	valid := []types.GCAttachment{}
+	seen := map[types.GCAttachment]bool{}
+	add := func(a types.GCAttachment) {
+		if !seen[a] {
+			seen[a] = true
+			valid = append(valid, a)
+		}
+	}
+	for _, k := range keeps {
+		if k.IfName != "" {
+			add(types.GCAttachment{ContainerID: k.ContainerID, IfName: k.IfName})
+		}
+	}
+	for _, e := range entries {
+		if e.NetworkName != network {
+			continue
+		}
+		att := types.GCAttachment{ContainerID: e.ContainerID, IfName: e.IfName}
+		if e.NetNS == "" || netnsExists(e.NetNS) {
+			add(att)
+			continue
+		}
+		for _, k := range keeps {
+			if k.IfName == "" && k.ContainerID == e.ContainerID {
+				add(att)
+			}
+		}
+	}
+	return valid
+}
+
+// netnsExists reports whether the netns path of an attachment is still
+// there. Only a path that is certainly gone makes the attachment stale.
+func netnsExists(path string) bool {
+	_, err := os.Stat(path)
+	return !errors.Is(err, os.ErrNotExist)
+}
+
+// networkChoice is a network named on the command line, or the reason it
+// cannot be used.
+type networkChoice struct {
+	name string
+	list *libcni.NetworkConfigList
+	err  error
+}
+
+// selectNetworks returns the named networks, or every usable network of
+// the configuration directory when none is named (the unusable files are
+// reported as warnings).
+func (a *app) selectNetworks(names []string) ([]networkChoice, error) {
+	cat, err := a.catalog()
+	if err != nil {
+		return nil, err
+	}
+	var choices []networkChoice
+	if len(names) == 0 {
+		for _, inv := range cat.Invalid {
+			a.out.Warn("skipping %v", inv)
+		}
+		for _, n := range cat.Networks {
+			choices = append(choices, networkChoice{name: n.Name, list: n})
+		}
+		return choices, nil
+	}
+	for _, name := range names {
+		list, err := cat.Get(name)
+		choices = append(choices, networkChoice{name: name, list: list, err: err})
+	}
+	return choices, nil
+}
+
+// gcReport is the outcome of gc per network.
+type gcReport struct {
+	Networks []gcResult `json:"networks"`
+}
+
+type gcResult struct {
+	Network string `json:"network"`
+	// Result is "ok", "skipped (disableGC)" or "error".
+	Result string               `json:"result"`
+	Valid  []types.GCAttachment `json:"validAttachments"`
+	Error  *errorInfo           `json:"error,omitempty"`
+}
+
+func (r gcReport) writeTable(w io.Writer) error {
+	rows := make([][]string, 0, len(r.Networks))
+	for _, n := range r.Networks {
+		result := n.Result
+		if n.Error != nil {
+			result = "error: " + n.Error.text()
+		}
+		valid := ""
+		if n.Error == nil && n.Result == "ok" {
+			valid = strconv.Itoa(len(n.Valid))
+		}
+		rows = append(rows, []string{n.Network, valid, result})
+	}
+	return writeTable(w, []string{"NETWORK", "VALID ATTACHMENTS", "RESULT"}, rows)
+}
