@@ -39,10 +39,24 @@ var (
 	built = map[string]bool{}
 )
 
-// Build builds each Go package into the shared binary directory, named after
-// the last element of its path, and returns the directory. Packages built
-// before are not built again. Build fails t with the build output if the
-// build fails.
+// upstreamPrefix marks the packages of the upstream CNI modules. They are
+// built into a directory of their own, so that a reference plugin and the
+// bundled plugin of the same type never share a directory.
+const upstreamPrefix = "github.com/containernetworking/"
+
+// origin is the subdirectory a package is built into.
+func origin(pkg string) string {
+	if strings.HasPrefix(pkg, upstreamPrefix) {
+		return "upstream"
+	}
+	return "cnictl"
+}
+
+// Build builds each Go package into the shared binary directory of its
+// origin (upstream CNI modules or this project), named after the last
+// element of its path, and returns that directory. All packages of one call
+// must have the same origin. Packages built before are not built again.
+// Build fails t with the build output if the build fails.
 func Build(t testing.TB, pkgs ...string) string {
 	t.Helper()
 	mu.Lock()
@@ -54,6 +68,15 @@ func Build(t testing.TB, pkgs ...string) string {
 		}
 		dir = d
 	}
+	if len(pkgs) == 0 {
+		t.Fatal("testbin: Build needs at least one package")
+	}
+	out := filepath.Join(dir, origin(pkgs[0]))
+	for _, p := range pkgs {
+		if origin(p) != origin(pkgs[0]) {
+			t.Fatalf("testbin: %s and %s are built into different directories: build them in two calls", pkgs[0], p)
+		}
+	}
 	var missing []string
 	for _, p := range pkgs {
 		if !built[p] {
@@ -61,13 +84,13 @@ func Build(t testing.TB, pkgs ...string) string {
 		}
 	}
 	if len(missing) == 0 {
-		return dir
+		return out
 	}
 	root, err := moduleRoot()
 	if err != nil {
 		t.Fatalf("testbin: %v", err)
 	}
-	cmd := exec.Command(goTool(), append([]string{"build", "-o", dir + string(filepath.Separator)}, missing...)...)
+	cmd := exec.Command(goTool(), append([]string{"build", "-o", out + string(filepath.Separator)}, missing...)...)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("testbin: building %s: %v\n%s", strings.Join(missing, " "), err, out)
@@ -75,7 +98,7 @@ func Build(t testing.TB, pkgs ...string) string {
 	for _, p := range missing {
 		built[p] = true
 	}
-	return dir
+	return out
 }
 
 // Cleanup removes the binary directory and forgets what was built. Call it
