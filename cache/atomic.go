@@ -1,7 +1,6 @@
 package cache
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +12,7 @@ const tempPrefix = ".tmp-"
 func isTemp(name string) bool { return strings.HasPrefix(name, tempPrefix) }
 
 // writeFileAtomic writes data to path through a temporary file in the same
-// directory: write, fsync, rename over path, fsync the directory.
+// directory: write, fsync, rename over path.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) (retErr error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, tempPrefix+filepath.Base(path)+"-")
@@ -38,23 +37,8 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) (retErr error) 
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", dir, err)
-	}
-	return nil
+	// The directory is not synced: after a power loss the rename may be
+	// lost, which leaves the previous entry (or none), a consistent state
+	// that DEL and GC handle. The file itself is never seen half-written.
+	return os.Rename(f.Name(), path)
 }

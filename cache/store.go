@@ -77,12 +77,14 @@ func (s *Store) Get(k Key) (*Entry, error) {
 	return readEntry(s.Path(k))
 }
 
-// Remove deletes the entry for k; a missing entry is not an error.
+// Remove deletes the entry for k; a missing entry is not an error. The
+// removal is not synced to disk: should a crash undo it, the entry only
+// makes a later DEL or GC run again, which is idempotent.
 func (s *Store) Remove(k Key) error {
 	if err := os.Remove(s.Path(k)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("removing cache entry %s: %w", k, err)
 	}
-	return syncDir(s.resultsDir())
+	return nil
 }
 
 // List returns every entry on the host, whichever tool wrote it, sorted by
