@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/cnictl/cnictl/libcni"
 )
 
@@ -17,6 +19,26 @@ func (a *app) resolveNetns(arg string) (string, error) {
 		return "", fmt.Errorf("network namespace: %w", err)
 	}
 	return path, nil
+}
+
+// attachment reads the NETWORK NETNS arguments and the attachment flags of
+// add and check: the network from the configuration directory and the
+// runtime configuration for an existing namespace.
+func (a *app) attachment(cmd *cobra.Command, f *attachFlags, args []string) (*libcni.NetworkConfigList, *libcni.RuntimeConf, error) {
+	f.applyEnv(cmd.Flags())
+	list, err := a.network(args[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	path, err := a.resolveNetns(args[1])
+	if err != nil {
+		return nil, nil, err
+	}
+	rt, err := f.runtimeConf(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return list, rt, nil
 }
 
 // netnsPathForDel is resolveNetns for DEL, which must work after the

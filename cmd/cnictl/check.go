@@ -17,16 +17,7 @@ networks that set disableCheck pass at once.`,
 		Args:              exactArgs("NETWORK", "NETNS"),
 		ValidArgsFunction: a.completeNetworks(true),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f.applyEnv(cmd.Flags())
-			list, err := a.network(args[0])
-			if err != nil {
-				return err
-			}
-			path, err := a.resolveNetns(args[1])
-			if err != nil {
-				return err
-			}
-			rt, err := f.runtimeConf(path)
+			list, rt, err := a.attachment(cmd, &f, args)
 			if err != nil {
 				return err
 			}
