@@ -35,6 +35,13 @@ the configuration cached with the attachment is used.`,
 				return err
 			}
 			list, err := a.network(args[0])
+			if err == nil && list.Source == builtinSource {
+				// The built-in network's subnet follows the host's
+				// routes; delete with what the ADD used.
+				if cached, _ := a.cachedNetwork(args[0], rt); cached != nil {
+					list = cached
+				}
+			}
 			if err != nil {
 				cached, cacheErr := a.cachedNetwork(args[0], rt)
 				if cacheErr != nil {

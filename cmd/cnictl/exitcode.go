@@ -37,7 +37,8 @@ const exitCodesHelp = `Exit codes:
   6  a plugin failed, or the operation failed with another CNI error code
      (the code is in the -o json output)
   7  a plugin timed out (see --timeout)
-  8  not attached (CHECK, inspect) or already attached (ADD)
+  8  not attached (CHECK, inspect), already attached (ADD), or a network
+     still has attachments (net rm without --force)
   9  STATUS: a network is not ready (CNI error code 50 or 51)
  "netns exec" and "run" exit with the command's own exit code (128+N when
  it was killed by signal N) once the command has started.
@@ -61,7 +62,7 @@ func exitCode(err error) int {
 	if errors.As(err, &usage) {
 		return exitUsage
 	}
-	if errors.Is(err, libcni.ErrNotAttached) || errors.Is(err, libcni.ErrAlreadyAttached) || errors.Is(err, errNoAttachments) {
+	if errors.Is(err, libcni.ErrNotAttached) || errors.Is(err, libcni.ErrAlreadyAttached) || errors.Is(err, errNoAttachments) || errors.Is(err, errNetworkInUse) {
 		return exitAttachment
 	}
 	if errors.Is(err, context.Canceled) {

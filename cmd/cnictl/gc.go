@@ -161,6 +161,11 @@ func (a *app) selectNetworks(names []string) ([]networkChoice, error) {
 			a.out.Warn("skipping %v", inv)
 		}
 		for _, n := range cat.Networks {
+			// The built-in network is only worth a visit when something
+			// is attached to it: its plugins may not even be installed.
+			if n.Source == builtinSource && !a.hasAttachments(builtinName) {
+				continue
+			}
 			choices = append(choices, networkChoice{name: n.Name, list: n})
 		}
 		return choices, nil
@@ -170,6 +175,17 @@ func (a *app) selectNetworks(names []string) ([]networkChoice, error) {
 		choices = append(choices, networkChoice{name: name, list: list, err: err})
 	}
 	return choices, nil
+}
+
+// hasAttachments reports whether the cache holds an attachment to network.
+func (a *app) hasAttachments(network string) bool {
+	entries, _ := a.store().List()
+	for _, e := range entries {
+		if e.NetworkName == network {
+			return true
+		}
+	}
+	return false
 }
 
 // gcReport is the outcome of gc per network.

@@ -7,10 +7,10 @@ import (
 func newNetCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "net",
-		Short: "List and inspect the networks of the configuration directory",
+		Short: "List, inspect, create and remove networks",
 		Args:  noSubcommandArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newNetLsCommand(a), newNetInspectCommand(a))
+	cmd.AddCommand(newNetLsCommand(a), newNetInspectCommand(a), newNetCreateCommand(a), newNetRmCommand(a))
 	return cmd
 }

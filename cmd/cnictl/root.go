@@ -175,11 +175,19 @@ func (a *app) store() *cache.Store { return cache.New(a.cacheDir) }
 // netns is the namespace manager of --netns-dir.
 func (a *app) netns() *netnsmgr.Manager { return netnsmgr.New(a.netnsDir) }
 
-// catalog reads the configuration directory.
+// catalog reads the configuration directory and adds the built-in network
+// when no file defines (or tries to define) a network of its name.
 func (a *app) catalog() (*libcni.Catalog, error) {
 	cat, err := libcni.LoadDir(a.confDir)
 	if err != nil {
 		return nil, fmt.Errorf("loading networks: %w", err)
+	}
+	if _, err := cat.Get(builtinName); libcni.IsNotFound(err) {
+		builtin, err := builtinNetwork(cat)
+		if err != nil {
+			return nil, err
+		}
+		cat.Networks = append(cat.Networks, builtin)
 	}
 	return cat, nil
 }

@@ -74,8 +74,11 @@ func TestSmoke(t *testing.T) {
 				t.Errorf("network %q has status %q", n.Name, n.Status)
 			}
 		}
-		if len(valid) != 1 || valid[0].Name != "good" || strings.Join(valid[0].Plugins, ",") != "bridge,portmap" {
-			t.Errorf("valid networks = %+v, want good with bridge,portmap", valid)
+		if len(valid) != 2 || valid[0].Name != "good" || strings.Join(valid[0].Plugins, ",") != "bridge,portmap" {
+			t.Errorf("valid networks = %+v, want good with bridge,portmap, then the built-in network", valid)
+		}
+		if b := valid[len(valid)-1]; b.Name != builtinName || b.File != builtinSource {
+			t.Errorf("the built-in network is missing or not last: %+v", b)
 		}
 		if len(invalid) != 1 || !strings.Contains(invalid[0].Reason, "20-broken.conflist") {
 			t.Errorf("invalid networks = %+v, want one whose reason names 20-broken.conflist", invalid)
