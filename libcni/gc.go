@@ -22,6 +22,15 @@ import (
 // stop the others; all errors are joined. A network that sets disableGC is
 // left alone.
 func (c *CNI) GC(ctx context.Context, list *NetworkConfigList, valid []types.GCAttachment) error {
+	return c.GCFunc(ctx, list, func([]*cache.Entry) []types.GCAttachment { return valid })
+}
+
+// GCFunc is GC for callers that decide validity from the cache, such as
+// "every attachment whose namespace still exists": valid is called with
+// every cached entry of the network after the network lock is taken, so an
+// attachment whose ADD finished while GC waited for the lock is seen and
+// can be kept.
+func (c *CNI) GCFunc(ctx context.Context, list *NetworkConfigList, validFn func(entries []*cache.Entry) []types.GCAttachment) error {
 	const verb = "GC"
 	if list.DisableGC {
 		return nil
@@ -39,12 +48,19 @@ func (c *CNI) GC(ctx context.Context, list *NetworkConfigList, valid []types.GCA
 	}
 	defer lock.Unlock()
 
+	var errs []error
+	all, listErrs := c.store.List()
+	var entries []*cache.Entry
+	for _, e := range all {
+		if e.NetworkName == list.Name {
+			entries = append(entries, e)
+		}
+	}
+	valid := validFn(entries)
 	keep := make(map[types.GCAttachment]bool, len(valid))
 	for _, a := range valid {
 		keep[a] = true
 	}
-	var errs []error
-	entries, listErrs := c.store.List()
 	for _, err := range listErrs {
 		// An unreadable entry cannot be told apart by network for sure;
 		// report those whose file name starts like this network's.
@@ -54,7 +70,7 @@ func (c *CNI) GC(ctx context.Context, list *NetworkConfigList, valid []types.GCA
 		}
 	}
 	for _, e := range entries {
-		if e.NetworkName != list.Name || keep[types.GCAttachment{ContainerID: e.ContainerID, IfName: e.IfName}] {
+		if keep[types.GCAttachment{ContainerID: e.ContainerID, IfName: e.IfName}] {
 			continue
 		}
 		rt := &RuntimeConf{ContainerID: e.ContainerID, NetNS: e.NetNS, IfName: e.IfName}

@@ -40,7 +40,7 @@ the first failure.`,
 			if err != nil {
 				return err
 			}
-			entries, corrupt := a.store().List()
+			_, corrupt := a.store().List()
 			for _, err := range corrupt {
 				a.out.Warn("%v", err)
 			}
@@ -56,8 +56,13 @@ the first failure.`,
 				case n.list.DisableGC:
 					res.Result = "skipped (disableGC)"
 				default:
-					res.Valid = validAttachments(n.list.Name, entries, keeps)
-					if err := cni.GC(cmd.Context(), n.list, res.Valid); err != nil {
+					// Validity is decided under the network lock, so that
+					// an ADD that finishes while gc waits is kept.
+					valid := func(entries []*cache.Entry) []types.GCAttachment {
+						res.Valid = validAttachments(n.list.Name, entries, keeps)
+						return res.Valid
+					}
+					if err := cni.GCFunc(cmd.Context(), n.list, valid); err != nil {
 						res.Result, res.Error = "error", errorInfoPtr(err)
 						errs = append(errs, err)
 					}

@@ -1,0 +1,104 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/cnictl/cnictl/internal/testplugins/record"
+)
+
+// request is the part of a plugin's stdin these tests read.
+type request struct {
+	RuntimeConfig struct {
+		PortMappings []struct {
+			HostPort      int    `json:"hostPort"`
+			ContainerPort int    `json:"containerPort"`
+			Protocol      string `json:"protocol"`
+		} `json:"portMappings"`
+	} `json:"runtimeConfig"`
+	ValidAttachments []struct {
+		ContainerID string `json:"containerID"`
+		IfName      string `json:"ifname"`
+	} `json:"cni.dev/valid-attachments"`
+}
+
+func parseRequest(t *testing.T, e record.Entry) request {
+	t.Helper()
+	var r request
+	if err := json.Unmarshal(e.Stdin, &r); err != nil {
+		t.Fatalf("%s request: %v: %s", e.Command, err, e.Stdin)
+	}
+	return r
+}
+
+// TestDelReplaysPortMappings publishes a port on ADD and checks that a DEL
+// without --publish still hands the mapping to the plugin, from the cache.
+func TestDelReplaysPortMappings(t *testing.T) {
+	e := newEnv(t)
+	rec := filepath.Join(e.work, "ports.jsonl")
+	e.writeConf("ports", netList("ports", "1.0.0",
+		recorderConf(map[string]any{"recordFile": rec, "capabilities": map[string]any{"portMappings": true}})))
+	e.start()
+	e.cnictlNetns("ports")
+
+	e.mustRun("add", "ports", "ports", "--publish", "8080:80/tcp")
+	e.mustRun("del", "ports", "ports")
+
+	recs := records(t, rec)
+	if got := commands(recs); !slices.Equal(got, []string{"ADD", "DEL"}) {
+		t.Fatalf("recorder calls %v, want ADD DEL", got)
+	}
+	for _, r := range recs {
+		pm := parseRequest(t, r).RuntimeConfig.PortMappings
+		if len(pm) != 1 || pm[0].HostPort != 8080 || pm[0].ContainerPort != 80 || pm[0].Protocol != "tcp" {
+			t.Errorf("%s got runtimeConfig.portMappings %+v, want 8080->80/tcp: %s", r.Command, pm, r.Stdin)
+		}
+	}
+}
+
+// TestGCDeletesStaleAttachment removes one of two attached namespaces
+// behind cnictl's back: gc DELs that attachment (the plugin frees its
+// state, the cache entry goes) and tells the plugins that only the other
+// one is valid.
+func TestGCDeletesStaleAttachment(t *testing.T) {
+	e := newEnv(t)
+	rec := filepath.Join(e.work, "gc.jsonl")
+	state := filepath.Join(e.work, "state")
+	e.writeConf("gcnet", netList("gcnet", "1.1.0", recorderConf(map[string]any{"recordFile": rec, "stateDir": state})))
+	e.start(state)
+	live, stale := ipNetns(t, "gc-live"), ipNetns(t, "gc-stale")
+	liveID, staleID := cnitoolID(live), cnitoolID(stale)
+
+	e.mustRun("add", "gcnet", "gc-live")
+	e.mustRun("add", "gcnet", "gc-stale")
+	runTool(t, "ip", "netns", "del", "gc-stale")
+	skip := len(records(t, rec))
+
+	e.mustRun("gc", "gcnet")
+
+	if _, err := os.Stat(filepath.Join(state, staleID+"-eth0")); !os.IsNotExist(err) {
+		t.Errorf("the stale attachment's plugin state is still there: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(state, liveID+"-eth0")); err != nil {
+		t.Errorf("the live attachment's plugin state is gone: %v", err)
+	}
+	if got := cacheFiles(t, e.cacheDir); !slices.Equal(got, []string{"gcnet-" + liveID + "-eth0"}) {
+		t.Errorf("cache holds %v, want the live attachment only", got)
+	}
+	recs := records(t, rec)[skip:]
+	if got := commands(recs); !slices.Equal(got, []string{"DEL", "GC"}) {
+		t.Fatalf("gc made the calls %v, want DEL GC", got)
+	}
+	if recs[0].ContainerID != staleID || recs[0].Netns != stale {
+		t.Errorf("gc deleted %s in %s, want %s in %s", recs[0].ContainerID, recs[0].Netns, staleID, stale)
+	}
+	valid := parseRequest(t, recs[1]).ValidAttachments
+	if len(valid) != 1 || valid[0].ContainerID != liveID || valid[0].IfName != "eth0" {
+		t.Errorf("GC valid attachments %+v, want only %s/eth0: %s", valid, liveID, recs[1].Stdin)
+	}
+
+	e.mustRun("del", "gcnet", "gc-live")
+}
