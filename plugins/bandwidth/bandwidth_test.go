@@ -1,0 +1,227 @@
+package bandwidth_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/containernetworking/cni/pkg/types"
+	"github.com/vishvananda/netlink"
+)
+
+// static and dynamic are two sets of limits the tests tell apart.
+var (
+	static  = limits{ingressRate: 8_000_000, ingressBurst: 400_000, egressRate: 16_000_000, egressBurst: 800_000}
+	dynamic = limits{ingressRate: 24_000_000, ingressBurst: 240_000, egressRate: 32_000_000, egressBurst: 320_000}
+)
+
+// TestKernelState wants the qdiscs and the ifb of the limits in force, from
+// the configuration, from runtimeConfig (spelt bandwidth or, as encoding/json
+// matches names case-insensitively, bandWidth) and from the configuration
+// when both set them; CHECK to pass; the ifb listed in the result; and DEL
+// to remove the qdiscs from the host-side veth and the ifb.
+func TestKernelState(t *testing.T) {
+	cases := []struct {
+		name string
+		conf map[string]any
+		caps map[string]any
+		want limits
+	}{
+		{"static", static.json(), nil, static},
+		{"runtime-config", map[string]any{"capabilities": map[string]any{"bandwidth": true}}, map[string]any{"bandwidth": dynamic.json()}, dynamic},
+		{"runtime-config-bandWidth", map[string]any{"capabilities": map[string]any{"bandWidth": true}}, map[string]any{"bandWidth": dynamic.json()}, dynamic},
+		{"static-wins", with(static.json(), "capabilities", map[string]any{"bandwidth": true}), map[string]any{"bandwidth": dynamic.json()}, static},
+	}
+	for _, c := range cases {
+		for _, v := range versions {
+			t.Run(c.name+"/"+v, func(t *testing.T) {
+				e := newEnv(t, ours)
+				l := e.list(v, c.conf)
+				nsPath := e.container("bw-a")
+				r := rt("bw-a", nsPath, c.caps)
+				res := e.add(l, r)
+				host := hostVeth(t, nsPath)
+				assertShaped(t, shapingOf(t, host, "bw-a"), "bw-a", host, c.want)
+				if last := res.Interfaces[len(res.Interfaces)-1]; last.Name != ifbName("bw-a") || last.Sandbox != "" {
+					t.Errorf("the result's last interface is %+v, want the ifb %s", last, ifbName("bw-a"))
+				}
+				if err := e.cni.Check(context.Background(), l, r); err != nil {
+					t.Errorf("CHECK: %v", err)
+				}
+
+				var afterDel shaping
+				e.after("DEL", "bandwidth", func() { afterDel = shapingOf(t, host, "bw-a") })
+				e.del(l, r)
+				e.after("DEL", "bandwidth", nil)
+				if afterDel != (shaping{}) {
+					t.Errorf("after the DEL of bandwidth, with the veth still there: %v, want nothing", afterDel)
+				}
+			})
+		}
+	}
+}
+
+// with returns a copy of m with key set to value.
+func with(m map[string]any, key string, value any) map[string]any {
+	m = clone(m)
+	m[key] = value
+	return m
+}
+
+// TestNoLimits wants a configuration without limits to pass prevResult
+// through and to shape nothing.
+func TestNoLimits(t *testing.T) {
+	for _, v := range versions {
+		t.Run(v, func(t *testing.T) {
+			e := newEnv(t, ours)
+			l := e.list(v, map[string]any{"capabilities": map[string]any{"bandwidth": true}})
+			nsPath := e.container("bw-a")
+			r := rt("bw-a", nsPath, nil)
+			res := e.add(l, r)
+			if s := shapingOf(t, hostVeth(t, nsPath), "bw-a"); s != (shaping{}) {
+				t.Errorf("unshaped attachment: %v, want nothing", s)
+			}
+			if len(res.Interfaces) != 3 {
+				t.Errorf("result has %d interfaces, want the bridge plugin's 3", len(res.Interfaces))
+			}
+			if err := e.cni.Check(context.Background(), l, r); err != nil {
+				t.Errorf("CHECK: %v", err)
+			}
+		})
+	}
+}
+
+// TestCheckDetectsTampering wants CHECK to fail once the egress tbf was
+// replaced by hand with one of another rate, and once the redirect is gone.
+func TestCheckDetectsTampering(t *testing.T) {
+	for _, v := range versions {
+		t.Run(v, func(t *testing.T) {
+			e := newEnv(t, ours)
+			l := e.list(v, static.json())
+			nsPath := e.container("bw-a")
+			r := rt("bw-a", nsPath, nil)
+			e.add(l, r)
+			ifb, err := netlink.LinkByName(ifbName("bw-a"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			replaceTBFRate(t, ifb, 1_000_000)
+			if err := e.cni.Check(context.Background(), l, r); err == nil || !strings.Contains(err.Error(), "egress") {
+				t.Errorf("CHECK after changing the egress rate: %v, want an egress error", err)
+			}
+			replaceTBFRate(t, ifb, static.egressRate/8)
+			if err := e.cni.Check(context.Background(), l, r); err != nil {
+				t.Fatalf("CHECK after restoring the egress rate: %v", err)
+			}
+			host := hostVeth(t, nsPath)
+			if err := netlink.QdiscDel(&netlink.Ingress{QdiscAttrs: netlink.QdiscAttrs{LinkIndex: host.Attrs().Index, Handle: netlink.MakeHandle(0xffff, 0), Parent: netlink.HANDLE_INGRESS}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.cni.Check(context.Background(), l, r); err == nil || !strings.Contains(err.Error(), "redirect") {
+				t.Errorf("CHECK without the redirect: %v, want a redirect error", err)
+			}
+		})
+	}
+}
+
+// replaceTBFRate changes the rate of the root tbf of l, in bytes per
+// second.
+func replaceTBFRate(t *testing.T, l netlink.Link, rate uint64) {
+	t.Helper()
+	q := rootTBF(t, l)
+	if q == nil {
+		t.Fatalf("%s has no tbf", l.Attrs().Name)
+	}
+	err := netlink.QdiscReplace(&netlink.Tbf{
+		QdiscAttrs: netlink.QdiscAttrs{LinkIndex: l.Attrs().Index, Handle: netlink.MakeHandle(1, 0), Parent: netlink.HANDLE_ROOT},
+		Rate:       rate, Limit: q.Limit, Buffer: q.Buffer,
+	})
+	if err != nil {
+		t.Fatalf("replacing the tbf of %s: %v", l.Attrs().Name, err)
+	}
+}
+
+// TestDelAfterNetnsGone wants DEL to remove the ifb when the container's
+// namespace, and with it the veth pair, was deleted first, and a repeated
+// DEL to succeed. The leak check sees any ifb left.
+func TestDelAfterNetnsGone(t *testing.T) {
+	for _, v := range versions {
+		t.Run(v, func(t *testing.T) {
+			e := newEnv(t, ours)
+			l := e.list(v, static.json())
+			nsPath := e.container("bw-a")
+			r := rt("bw-a", nsPath, nil)
+			e.add(l, r)
+			if err := e.netns.Delete("bw-a"); err != nil {
+				t.Fatal(err)
+			}
+			if s := shapingOf(t, nil, "bw-a"); s.Ifb == nil {
+				t.Fatal("the ifb went with the namespace: the test proves nothing")
+			}
+			e.del(l, r)
+			if s := shapingOf(t, nil, "bw-a"); s.Ifb != nil {
+				t.Errorf("DEL left the ifb %s", s.Ifb.Name)
+			}
+			e.del(l, r)
+		})
+	}
+}
+
+// TestGC wants GC to remove the ifbs of this network's attachments that
+// are not valid, and to keep the valid ones and ifbs it did not make.
+func TestGC(t *testing.T) {
+	e := newEnv(t, ours)
+	l := e.list("1.1.0", static.json())
+	keep, drop := rt("bw-keep", e.container("bw-keep"), nil), rt("bw-drop", e.container("bw-drop"), nil)
+	e.add(l, keep)
+	if _, err := e.cni.Add(context.Background(), l, drop); err != nil {
+		t.Fatalf("ADD bw-drop: %v", err)
+	}
+	foreign := &netlink.Ifb{LinkAttrs: netlink.LinkAttrs{Name: "bwpforeign", TxQLen: -1}}
+	if err := netlink.LinkAdd(foreign); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { netlink.LinkDel(foreign) })
+	// The runtime lost track of bw-drop: libcni cannot DEL it, the
+	// plugins' GC must collect it.
+	if err := e.cni.Cache().Remove(cacheKey(drop)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.cni.GC(context.Background(), l, []types.GCAttachment{{ContainerID: "bw-keep", IfName: "eth0"}}); err != nil {
+		t.Fatalf("GC: %v", err)
+	}
+	for name, wantKept := range map[string]bool{ifbName("bw-keep"): true, ifbName("bw-drop"): false, "bwpforeign": true} {
+		_, err := netlink.LinkByName(name)
+		if kept := err == nil; kept != wantKept {
+			t.Errorf("after GC, %s kept=%v, want %v", name, kept, wantKept)
+		}
+	}
+	// The reference bridge does not collect addresses on GC: a DEL
+	// without a cache entry releases bw-drop's.
+	e.del(l, drop)
+}
+
+// TestRejects wants configurations the plugin cannot honour rejected with
+// an error naming the problem, and the ADD rolled back.
+func TestRejects(t *testing.T) {
+	cases := []struct {
+		name string
+		conf map[string]any
+		want string
+	}{
+		{"unshaped-subnets", with(static.json(), "unshapedSubnets", []string{"10.0.0.0/8"}), "unshapedSubnets"},
+		{"shaped-subnets", with(static.json(), "shapedSubnets", []string{"10.0.0.0/8"}), "shapedSubnets"},
+		{"rate-without-burst", map[string]any{"egressRate": 1000000}, "egressBurst must be set"},
+		{"burst-without-rate", map[string]any{"ingressBurst": 1000000}, "ingressRate must be set"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, ours)
+			l := e.list("1.1.0", c.conf)
+			_, err := e.cni.Add(context.Background(), l, rt("bw-a", e.container("bw-a"), nil))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("ADD: %v, want an error with %q", err, c.want)
+			}
+		})
+	}
+}

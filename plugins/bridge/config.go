@@ -1,0 +1,133 @@
+package bridge
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/containernetworking/cni/pkg/skel"
+	"github.com/containernetworking/cni/pkg/types"
+
+	"github.com/cnictl/cnictl/plugins/internal/nat"
+)
+
+// defaultBridge is the bridge used when the configuration names none.
+const defaultBridge = "cni0"
+
+// config is the plugin configuration, the reference plugin's fields.
+type config struct {
+	types.NetConf
+	Bridge                    string `json:"bridge"`
+	IsGateway                 bool   `json:"isGateway"`
+	IsDefaultGateway          bool   `json:"isDefaultGateway"`
+	ForceAddress              bool   `json:"forceAddress"`
+	IPMasq                    bool   `json:"ipMasq"`
+	MTU                       int    `json:"mtu"`
+	HairpinMode               bool   `json:"hairpinMode"`
+	PromiscMode               bool   `json:"promiscMode"`
+	MacSpoofChk               bool   `json:"macspoofchk"`
+	EnableDad                 bool   `json:"enabledad"`
+	DisableContainerInterface bool   `json:"disableContainerInterface"`
+	PortIsolation             bool   `json:"portIsolation"`
+
+	// The reference's ipMasqBackend picks iptables or nftables; this
+	// plugin always uses nftables, and accepts either value for
+	// compatibility.
+	IPMasqBackend *string `json:"ipMasqBackend,omitempty"`
+
+	// VLAN filtering is not supported: setting any of these is an error.
+	Vlan                int             `json:"vlan"`
+	VlanTrunk           json.RawMessage `json:"vlanTrunk,omitempty"`
+	PreserveDefaultVlan bool            `json:"preserveDefaultVlan"`
+
+	Args struct {
+		CNI struct {
+			MAC string `json:"mac,omitempty"`
+		} `json:"cni"`
+	} `json:"args"`
+	RuntimeConfig struct {
+		MAC string `json:"mac,omitempty"`
+	} `json:"runtimeConfig"`
+
+	// mac is the container interface's MAC address, from CNI_ARGS,
+	// args or runtimeConfig (the last one set wins); empty for a random
+	// one.
+	mac string
+}
+
+// envArgs are the CNI_ARGS the plugin reads.
+type envArgs struct {
+	types.CommonArgs
+	MAC types.UnmarshallableString `json:"mac,omitempty"`
+}
+
+// loadConfig parses the configuration of a command. Only ADD validates
+// it: DEL must clean up after a configuration that ADD refused.
+func loadConfig(args *skel.CmdArgs) (*config, error) {
+	c := &config{Bridge: defaultBridge}
+	if err := json.Unmarshal(args.StdinData, c); err != nil {
+		return nil, fmt.Errorf("bridge: parsing the network configuration: %w", err)
+	}
+	if c.Bridge == "" {
+		c.Bridge = defaultBridge
+	}
+	if args.Args != "" {
+		e := envArgs{}
+		if err := types.LoadArgs(args.Args, &e); err != nil {
+			return nil, fmt.Errorf("bridge: network %q: parsing CNI_ARGS: %w", c.Name, err)
+		}
+		c.mac = string(e.MAC)
+	}
+	if mac := c.Args.CNI.MAC; mac != "" {
+		c.mac = mac
+	}
+	if mac := c.RuntimeConfig.MAC; mac != "" {
+		c.mac = mac
+	}
+	if c.IsDefaultGateway {
+		c.IsGateway = true
+	}
+	return c, nil
+}
+
+// validate rejects, for ADD, what the plugin cannot do.
+func (c *config) validate() error {
+	if c.Vlan != 0 || len(c.VlanTrunk) > 0 {
+		return errors.New("VLAN filtering not supported: remove vlan and vlanTrunk")
+	}
+	if b := c.IPMasqBackend; b != nil && *b != "iptables" && *b != "nftables" {
+		return fmt.Errorf("unknown ipMasqBackend %q", *b)
+	}
+	if c.HairpinMode && c.PromiscMode {
+		return errors.New("cannot set hairpin mode and promiscuous mode at the same time")
+	}
+	if c.layer3() && c.DisableContainerInterface {
+		return errors.New("cannot use IPAM when disableContainerInterface is set")
+	}
+	if c.mac != "" {
+		if _, err := net.ParseMAC(c.mac); err != nil {
+			return fmt.Errorf("invalid MAC address %q: %w", c.mac, err)
+		}
+	}
+	if len(c.Bridge) > 15 {
+		return fmt.Errorf("bridge name %q is longer than 15 characters", c.Bridge)
+	}
+	return nil
+}
+
+// layer3 reports whether the plugin configures addresses (through IPAM).
+func (c *config) layer3() bool { return c.IPAM.Type != "" }
+
+// attachment names the attachment of a command for package nat and for
+// the MAC spoof check.
+func (c *config) attachment(args *skel.CmdArgs) nat.Attachment {
+	return nat.Attachment{Network: c.Name, ContainerID: args.ContainerID, IfName: args.IfName}
+}
+
+// dnsSet reports whether the configuration sets DNS, which then replaces
+// what IPAM returned.
+func (c *config) dnsSet() bool {
+	d := c.DNS
+	return d.Nameservers != nil || d.Search != nil || d.Options != nil || d.Domain != ""
+}

@@ -1,0 +1,68 @@
+package bridge_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netlink"
+)
+
+// TestDelAfterNetnsGone deletes the container's namespace before DEL: DEL
+// still releases the addresses and removes the NAT, and can be repeated.
+func TestDelAfterNetnsGone(t *testing.T) {
+	for _, v := range versions {
+		t.Run(v, func(t *testing.T) {
+			e := newEnv(t, ours, "cnib5", "net-gone")
+			l := e.list("net-gone", v, masqConf("cnib5"))
+			nsPath := e.container("c1")
+			rt, res := e.add(l, "c1", nsPath)
+			hostVeth := asCurrent(t, res).Interfaces[1].Name
+			if got := e.allocations("net-gone"); len(got) != 2 {
+				t.Fatalf("allocations after ADD: %v", got)
+			}
+			if err := e.netns.Delete("c1"); err != nil {
+				t.Fatal(err)
+			}
+			e.del(l, rt)
+			e.del(l, rt)
+			if got := e.allocations("net-gone"); len(got) != 0 {
+				t.Errorf("allocations left: %v", got)
+			}
+			if got := nftRuleset(t); strings.TrimSpace(got) != "" {
+				t.Errorf("ruleset left:\n%s", got)
+			}
+			// The kernel removes the veth pair with the namespace, a
+			// little later.
+			waitLinkGone(t, hostVeth)
+		})
+	}
+}
+
+// TestDelRepeated runs DEL on an attachment twice, and on one never added.
+func TestDelRepeated(t *testing.T) {
+	e := newEnv(t, ours, "cnib6", "net-twice")
+	l := e.list("net-twice", "1.1.0", masqConf("cnib6"))
+	nsPath := e.container("c1")
+	rt, _ := e.add(l, "c1", nsPath)
+	e.del(l, rt)
+	e.del(l, rt)
+	never := *rt
+	never.ContainerID = "never"
+	e.del(l, &never)
+	if got := e.allocations("net-twice"); len(got) != 0 {
+		t.Errorf("allocations left: %v", got)
+	}
+}
+
+// waitLinkGone waits up to 5 seconds for the link name to disappear.
+func waitLinkGone(t *testing.T, name string) {
+	t.Helper()
+	for range 50 {
+		if _, err := netlink.LinkByName(name); err != nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Errorf("link %s is still there", name)
+}

@@ -1,0 +1,123 @@
+package firewall
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/containernetworking/cni/pkg/skel"
+	"github.com/google/nftables"
+
+	"github.com/cnictl/cnictl/plugins/internal/nftutil"
+)
+
+// cmdCheck verifies that what ADD installs for prevResult and the
+// configuration is recorded and in the ruleset, and that the host's
+// forwarding policy lets it through.
+func cmdCheck(args *skel.CmdArgs) error {
+	conf, err := loadConfig(args)
+	if err != nil {
+		return err
+	}
+	a := attachment(conf.network, args)
+	if conf.prevResult == nil {
+		return fmt.Errorf("firewall: %s: missing prevResult from earlier plugin", a)
+	}
+	if err := check(conf, a); err != nil {
+		return fmt.Errorf("firewall: %s: %w", a, err)
+	}
+	return nil
+}
+
+// errNotRecorded is CHECK's error when ADD left no trace.
+var errNotRecorded = errors.New("nothing is recorded for the attachment")
+
+// check verifies what a installed.
+func check(conf *config, a nftutil.Attachment) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	want, err := newRecord(conf, a)
+	if err != nil {
+		return err
+	}
+	if err := checkLegacyForward(); err != nil {
+		return err
+	}
+	s, err := nftutil.Open(nftutil.StateDir(pluginName), false)
+	if errors.Is(err, nftutil.ErrNoState) {
+		return errNotRecorded
+	}
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	var got record
+	ok, err := s.ReadRecord(a, &got)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errNotRecorded
+	}
+	switch {
+	case !slices.Equal(got.Addresses, want.Addresses):
+		return fmt.Errorf("addresses %v are recorded, prevResult has %v", got.Addresses, want.Addresses)
+	case got.Policy != want.Policy || got.Bridge != want.Bridge:
+		return fmt.Errorf("ingress policy %q on bridge %q is recorded, the configuration asks for %q on %q", got.Policy, got.Bridge, want.Policy, want.Bridge)
+	}
+	r, err := openRuleset()
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	if err := r.check(want); err != nil {
+		return err
+	}
+	return r.checkForwardAccept()
+}
+
+// check verifies that the chain has rules and the sets hold rec's
+// elements. Unlike ADD and DEL, it lists whole sets, so its cost grows with
+// the number of containers.
+func (r *ruleset) check(rec *record) error {
+	ok, err := r.hasChain()
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("chain %s of table inet %s is missing or empty", forwardChain, tableName)
+	}
+	var ops []nftutil.ElemOp
+	for _, ip := range rec.Addresses {
+		op, err := addrOp(false, ip, "")
+		if err != nil {
+			return err
+		}
+		ops = append(ops, op)
+	}
+	if rec.Bridge != "" {
+		ops = append(ops, bridgeOps(false, rec.Bridge)...)
+	}
+	if rec.Policy == policyIsolated {
+		ops = append(ops, isolatedOp(false, rec.Bridge))
+	}
+	elems := map[string][]nftables.SetElement{}
+	for _, op := range ops {
+		if _, ok := elems[op.Set.Name]; !ok {
+			es, err := r.c.GetSetElements(op.Set)
+			if err != nil {
+				return fmt.Errorf("listing set %s: %w", op.Set.Name, err)
+			}
+			elems[op.Set.Name] = es
+		}
+		found := slices.ContainsFunc(elems[op.Set.Name], func(e nftables.SetElement) bool {
+			return bytes.Equal(e.Key, op.Elem.Key)
+		})
+		if !found {
+			return fmt.Errorf("set %s has no element for %s", op.Set.Name, op.What)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,107 @@
+package firewall
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/cnictl/cnictl/libcni"
+	"github.com/cnictl/cnictl/plugins/internal/nftutil/nfttest"
+)
+
+// dropScenario is a host whose iptables-nft FORWARD chains drop by policy,
+// as Docker leaves them, with an outside namespace that routes the
+// container subnets through the host (no NAT): container c1 is on a
+// network with the firewall plugin, p1 on one without.
+type dropScenario struct {
+	e      *nfttest.Env
+	l      *libcni.NetworkConfigList
+	c1, p1 *nfttest.Container
+	probes []probe
+}
+
+// newDropScenario sets the scenario up with which's firewall.
+func newDropScenario(t *testing.T, which impl) *dropScenario {
+	t.Helper()
+	e := newEnv(t, which, "fwdrop", "fwplain")
+	iptables(t, "iptables", "-P", "FORWARD", "DROP")
+	iptables(t, "ip6tables", "-P", "FORWARD", "DROP")
+	out := e.NewOutside("fwout", []string{"192.0.2.1/24", "2001:db8:2::1/64"}, []string{"192.0.2.2/24", "2001:db8:2::2/64"})
+	out.Serve(e, "outside", 7000)
+	l := e.Network(nfttest.Bridge{Name: "fwdrop", Device: "cnifw0", Subnets: []string{"10.80.0.0/24", "fd00:80::/64"}}, firewallConf(nil))
+	lp := e.Network(nfttest.Bridge{Name: "fwplain", Device: "cnifw1", Subnets: []string{"10.83.0.0/24"}})
+	s := &dropScenario{e: e, l: l}
+	s.c1 = e.Add(l, "c1", nil)
+	s.p1 = e.Add(lp, "p1", nil)
+	s.c1.Serve(7001)
+	s.probes = []probe{
+		{"container to outside", s.c1.NS, hostPort(out.OutsideAddrs[0], 7000)},
+		{"IPv6 container to outside", s.c1.NS, hostPort(out.OutsideAddrs[1], 7000)},
+		{"outside to container", out.NS, hostPort(s.c1.IP(false), 7001)},
+		{"IPv6 outside to container", out.NS, hostPort(s.c1.IP(true), 7001)},
+		{"unprotected container to outside", s.p1.NS, hostPort(out.OutsideAddrs[0], 7000)},
+	}
+	return s
+}
+
+// TestForwardDrop attaches a container on a host whose FORWARD policy is
+// DROP: its connections out get through, new connections in do not (as
+// with the reference, only established and related traffic is let in),
+// and a container without the plugin stays cut off. The one rule in
+// iptables' FORWARD chains reads as an iptables rule and goes with DEL.
+func TestForwardDrop(t *testing.T) {
+	s := newDropScenario(t, ours)
+	compare(t, "attached", run(s.probes), map[string]string{
+		"container to outside": "outside", "IPv6 container to outside": "outside",
+		"outside to container": "-", "IPv6 outside to container": "-",
+		"unprotected container to outside": "-",
+	})
+	want := `-P FORWARD DROP
+-A FORWARD -m mark --mark 0x1000/0x1000 -m comment --comment "cnictl-firewall: accept container traffic marked by table inet cnictl-firewall" -j ACCEPT`
+	for _, cmd := range []string{"iptables", "ip6tables"} {
+		if got := iptables(t, cmd, "-S", "FORWARD"); got != want {
+			t.Errorf("%s -S FORWARD:\n%s\nwant:\n%s", cmd, got, want)
+		}
+	}
+	if err := s.c1.Check(); err != nil {
+		t.Errorf("CHECK: %v", err)
+	}
+	t.Logf("nft list ruleset:\n%s", listRuleset(t))
+	s.c1.Del()
+	for _, cmd := range []string{"iptables", "ip6tables"} {
+		if got := iptables(t, cmd, "-S", "FORWARD"); got != "-P FORWARD DROP" {
+			t.Errorf("%s -S FORWARD after DEL:\n%s", cmd, got)
+		}
+	}
+	if rs := listRuleset(t); strings.Contains(rs, tableName) {
+		t.Errorf("table %s left after DEL:\n%s", tableName, rs)
+	}
+	compare(t, "after DEL", run(s.probes[4:]), map[string]string{"unprotected container to outside": "-"})
+}
+
+// TestForwardDropDifferential runs the scenario with the reference plugin
+// and with cnictl's: the same connections succeed.
+func TestForwardDropDifferential(t *testing.T) {
+	results := map[impl]map[string]string{}
+	for _, which := range []impl{reference, ours} {
+		t.Run(string(which), func(t *testing.T) {
+			s := newDropScenario(t, which)
+			results[which] = run(s.probes)
+		})
+	}
+	compare(t, "cnictl vs reference", results[ours], results[reference])
+}
+
+// TestCheckFindsMissingForwardRule deletes cnictl's rule from iptables'
+// FORWARD chain behind its back: CHECK says so, a new ADD puts it back.
+func TestCheckFindsMissingForwardRule(t *testing.T) {
+	s := newDropScenario(t, ours)
+	iptables(t, "iptables", "-D", "FORWARD", "1")
+	err := s.c1.Check()
+	if err == nil || !strings.Contains(err.Error(), "ip filter FORWARD has policy drop and no rule accepting container traffic") {
+		t.Errorf("CHECK without the FORWARD rule: %v", err)
+	}
+	s.e.Add(s.l, "c2", nil)
+	if err := s.c1.Check(); err != nil {
+		t.Errorf("CHECK after another ADD: %v", err)
+	}
+}

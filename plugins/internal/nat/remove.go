@@ -1,0 +1,177 @@
+package nat
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/google/nftables"
+	"golang.org/x/sys/unix"
+)
+
+// remove deletes the map elements of owned, then the chains of entries
+// that nothing jumps to any more, then the table if no chain but
+// postrouting is left.
+//
+// All of it goes in one batch, planned before it is sent: the first
+// request after a batch that deletes map elements waits for the kernel
+// (about 10 ms, an RCU grace period), and so does a batch that fails. If
+// the plan was wrong (an element was already gone, so a chain is still
+// used or an element missing), removeSlowly does it step by step.
+func (r *ruleset) remove(owned, entries []entry) error {
+	if len(owned) == 0 && len(entries) == 0 {
+		return nil
+	}
+	chains, err := r.chains()
+	if err != nil || len(chains) == 0 {
+		return err
+	}
+	var drop []string
+	for _, c := range distinctChains(entries) {
+		if !chains[c] {
+			continue
+		}
+		jumps := 0
+		for _, e := range owned {
+			if e.chain == c {
+				jumps++
+			}
+		}
+		unused, err := r.unusedAfter(c, jumps)
+		if err != nil {
+			return err
+		}
+		if unused {
+			drop = append(drop, c)
+		}
+	}
+	left := len(chains) - len(drop)
+	if chains[baseChainName] {
+		left--
+	}
+	if left == 0 {
+		r.c.DelTable(table)
+	} else {
+		if err := r.queueDeleteElements(owned); err != nil {
+			return err
+		}
+		for _, c := range drop {
+			r.c.DelChain(&nftables.Chain{Table: table, Name: c})
+		}
+	}
+	err = r.c.Flush()
+	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EBUSY) {
+		return r.removeSlowly(owned, entries)
+	}
+	if err != nil {
+		return fmt.Errorf("deleting map elements and chains: %w", err)
+	}
+	return nil
+}
+
+// removeSlowly does what remove does one step at a time, tolerating
+// elements and chains that are already gone.
+func (r *ruleset) removeSlowly(owned, entries []entry) error {
+	for _, e := range owned {
+		if err := r.queueDeleteElements([]entry{e}); err != nil {
+			return err
+		}
+		if err := r.c.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
+			return fmt.Errorf("deleting map element of %s: %w", e.addr, err)
+		}
+	}
+	for _, c := range distinctChains(entries) {
+		unused, err := r.unusedAfter(c, 0)
+		if err != nil {
+			return err
+		}
+		if !unused {
+			continue
+		}
+		r.c.DelChain(&nftables.Chain{Table: table, Name: c})
+		if err := r.c.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
+			return fmt.Errorf("deleting chain %s: %w", c, err)
+		}
+	}
+	chains, err := r.chains()
+	if err != nil {
+		return err
+	}
+	delete(chains, baseChainName)
+	if len(chains) > 0 {
+		return nil
+	}
+	r.c.DelTable(table)
+	if err := r.c.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("deleting table %s: %w", tableName, err)
+	}
+	return nil
+}
+
+// maxElemsPerMsg bounds the elements of one netlink message, so that a GC
+// of thousands of attachments neither sends a message too large nor
+// receives more acknowledgements than the socket buffer holds.
+const maxElemsPerMsg = 256
+
+// queueDeleteElements queues the deletion of the map elements of entries,
+// a few messages per family.
+func (r *ruleset) queueDeleteElements(entries []entry) error {
+	for _, f := range families {
+		var keys []nftables.SetElement
+		for _, e := range entries {
+			if familyOf(e.addr) == f {
+				keys = append(keys, nftables.SetElement{Key: e.addr})
+			}
+		}
+		for chunk := range slices.Chunk(keys, maxElemsPerMsg) {
+			if err := r.c.SetDeleteElements(f.set(), chunk); err != nil {
+				return fmt.Errorf("deleting elements of map %s: %w", f.mapName, err)
+			}
+		}
+	}
+	return nil
+}
+
+// chains returns the names of the table's chains; none if there is no
+// table.
+func (r *ruleset) chains() (map[string]bool, error) {
+	all, err := r.c.ListChainsOfTableFamily(table.Family)
+	if err != nil {
+		return nil, fmt.Errorf("listing chains: %w", err)
+	}
+	names := map[string]bool{}
+	for _, ch := range all {
+		if ch.Table.Name == tableName {
+			names[ch.Name] = true
+		}
+	}
+	return names, nil
+}
+
+// unusedAfter reports whether nothing will jump to chain once jumps map
+// elements that jump to it are deleted. A chain that does not exist is not
+// unused: there is nothing to delete.
+func (r *ruleset) unusedAfter(chain string, jumps int) (bool, error) {
+	use, ok, err := chainUse(chain)
+	if err != nil || !ok {
+		return false, err
+	}
+	rules, err := r.rules(chain)
+	if err != nil {
+		return false, err
+	}
+	return int(use)-jumps <= len(rules), nil
+}
+
+// distinctChains lists the chains of entries, each once.
+func distinctChains(entries []entry) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, e := range entries {
+		if !seen[e.chain] {
+			seen[e.chain] = true
+			out = append(out, e.chain)
+		}
+	}
+	return out
+}

@@ -1,0 +1,273 @@
+package nfttest
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/cnictl/cnictl/netnsmgr"
+)
+
+// Serve answers on TCP and UDP port in the container's namespace: each
+// connection or datagram gets back the container's ID, a space and what
+// it sent. The sockets close when t ends.
+func (c *Container) Serve(port int) {
+	t := c.env.T
+	t.Helper()
+	var tl net.Listener
+	var ul net.PacketConn
+	err := netnsmgr.Do(c.NS, func() error {
+		var err error
+		if tl, err = net.Listen("tcp", ":"+strconv.Itoa(port)); err != nil {
+			return err
+		}
+		ul, err = net.ListenPacket("udp", ":"+strconv.Itoa(port))
+		return err
+	})
+	if err != nil {
+		t.Fatalf("serving port %d in %s: %v", port, c.ID, err)
+	}
+	t.Cleanup(func() { tl.Close(); ul.Close() })
+	go serveTCP(tl, c.ID)
+	go serveUDP(ul, c.ID)
+}
+
+// serveTCP answers every connection of l with id and what it sent.
+func serveTCP(l net.Listener, id string) {
+	for {
+		conn, err := l.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(5 * time.Second))
+			buf := make([]byte, 64)
+			n, err := conn.Read(buf)
+			if err == nil {
+				conn.Write([]byte(id + " " + string(buf[:n])))
+			}
+		}()
+	}
+}
+
+// serveUDP answers every datagram of pc with id and what it held.
+func serveUDP(pc net.PacketConn, id string) {
+	buf := make([]byte, 64)
+	for {
+		n, from, err := pc.ReadFrom(buf)
+		if err != nil {
+			return
+		}
+		pc.WriteTo([]byte(id+" "+string(buf[:n])), from)
+	}
+}
+
+// Ask sends a token over network ("tcp" or "udp") to addr from the
+// namespace at ns (the test's own if empty), from local address laddr if
+// it is not empty, and returns the ID of the container that answered.
+func Ask(ns, network, laddr, addr string, timeout time.Duration) (string, error) {
+	var conn net.Conn
+	dial := func() error {
+		d := net.Dialer{Timeout: timeout}
+		if laddr != "" {
+			var err error
+			if network == "udp" {
+				d.LocalAddr, err = net.ResolveUDPAddr(network, laddr)
+			} else {
+				d.LocalAddr, err = net.ResolveTCPAddr(network, laddr)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		var err error
+		conn, err = d.Dial(network, addr)
+		return err
+	}
+	var err error
+	if ns == "" {
+		err = dial()
+	} else {
+		err = netnsmgr.Do(ns, dial)
+	}
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(timeout))
+	token := strconv.FormatInt(time.Now().UnixNano(), 36)
+	if _, err := conn.Write([]byte(token)); err != nil {
+		return "", err
+	}
+	buf := make([]byte, 128)
+	n, err := conn.Read(buf)
+	if err != nil {
+		return "", err
+	}
+	var id, got string
+	if _, err := fmt.Sscan(string(buf[:n]), &id, &got); err != nil || got != token {
+		return "", fmt.Errorf("unexpected answer %q", buf[:n])
+	}
+	return id, nil
+}
+
+// Outside is a network namespace behind a veth pair from the host, whose
+// default routes lead to the host.
+type Outside struct {
+	// NS is the path of the namespace.
+	NS string
+	// HostAddrs are the host end's addresses, OutsideAddrs the outside
+	// end's, IPv4 then IPv6.
+	HostAddrs, OutsideAddrs []net.IP
+}
+
+// NewOutside creates the outside namespace and the veth pair hostIf, with
+// addresses host[i] on the host end and outside[i] on the other (CIDRs).
+// Everything is removed when t ends.
+func (e *Env) NewOutside(hostIf string, host, outside []string) *Outside {
+	t := e.T
+	t.Helper()
+	eph, err := e.netns.NewEphemeral("outside")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := eph.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	fd, err := unix.Open(eph.Path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: hostIf}, PeerName: "up0", PeerNamespace: netlink.NsFd(fd)}
+	if err := netlink.LinkAdd(veth); err != nil {
+		t.Fatalf("creating veth %s: %v", hostIf, err)
+	}
+	// Deleting the host end deletes both at once.
+	t.Cleanup(func() {
+		if l, err := netlink.LinkByName(hostIf); err == nil {
+			if err := netlink.LinkDel(l); err != nil {
+				t.Errorf("deleting veth %s: %v", hostIf, err)
+			}
+		}
+	})
+	o := &Outside{NS: eph.Path}
+	for i := range host {
+		hip, err := configure(hostIf, host[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.HostAddrs = append(o.HostAddrs, hip)
+	}
+	err = netnsmgr.Do(eph.Path, func() error {
+		if err := linkUp("lo"); err != nil {
+			return err
+		}
+		for i := range outside {
+			oip, err := configure("up0", outside[i])
+			if err != nil {
+				return err
+			}
+			o.OutsideAddrs = append(o.OutsideAddrs, oip)
+			link, err := netlink.LinkByName("up0")
+			if err != nil {
+				return err
+			}
+			if err := netlink.RouteAdd(&netlink.Route{LinkIndex: link.Attrs().Index, Gw: o.HostAddrs[i]}); err != nil {
+				return fmt.Errorf("default route via %s: %w", o.HostAddrs[i], err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("setting up the outside namespace: %v", err)
+	}
+	return o
+}
+
+// Serve answers on TCP and UDP port in the outside namespace, as
+// Container.Serve does, with id.
+func (o *Outside) Serve(e *Env, id string, port int) {
+	c := &Container{ID: id, NS: o.NS, env: e}
+	c.Serve(port)
+}
+
+// configure puts cidr on the link named name in the current namespace,
+// without duplicate address detection, brings the link up and returns the
+// address.
+func configure(name, cidr string) (net.IP, error) {
+	ip, ipn, err := net.ParseCIDR(cidr)
+	if err != nil {
+		return nil, err
+	}
+	link, err := netlink.LinkByName(name)
+	if err != nil {
+		return nil, err
+	}
+	dad := "/proc/sys/net/ipv6/conf/" + name + "/accept_dad"
+	if err := os.WriteFile(dad, []byte("0"), 0o644); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("turning off DAD on %s: %w", name, err)
+	}
+	ipn.IP = ip
+	if err := netlink.AddrAdd(link, &netlink.Addr{IPNet: ipn}); err != nil {
+		return nil, fmt.Errorf("adding %s to %s: %w", cidr, name, err)
+	}
+	return ip, linkUp(name)
+}
+
+// linkUp brings the link named name up.
+func linkUp(name string) error {
+	link, err := netlink.LinkByName(name)
+	if err != nil {
+		return err
+	}
+	return netlink.LinkSetUp(link)
+}
+
+// EnableForwarding turns on IPv4 and IPv6 forwarding in the test's
+// namespace, which is a private one: the setting is not restored.
+func EnableForwarding(e *Env) {
+	for _, f := range []string{"/proc/sys/net/ipv4/ip_forward", "/proc/sys/net/ipv6/conf/all/forwarding"} {
+		if err := os.WriteFile(f, []byte("1"), 0o644); err != nil {
+			e.T.Fatalf("enabling forwarding: %v", err)
+		}
+	}
+}
+
+// brNetfilter are the settings that send bridged IP traffic through the
+// IP hooks of netfilter (br_netfilter).
+var brNetfilter = []string{"/proc/sys/net/bridge/bridge-nf-call-iptables", "/proc/sys/net/bridge/bridge-nf-call-ip6tables"}
+
+// SetBridgeNetfilter turns the IP hooks for bridged traffic on or off in
+// the test's namespace until t ends. Off, the host behaves as one without
+// br_netfilter: traffic between two ports of a bridge stays at layer 2.
+// The test is skipped if the kernel has no br_netfilter.
+func (e *Env) SetBridgeNetfilter(on bool) {
+	e.T.Helper()
+	val := []byte("0")
+	if on {
+		val = []byte("1")
+	}
+	for _, f := range brNetfilter {
+		old, err := os.ReadFile(f)
+		if errors.Is(err, os.ErrNotExist) {
+			e.T.Skip("the kernel has no br_netfilter")
+		}
+		if err != nil {
+			e.T.Fatal(err)
+		}
+		if err := os.WriteFile(f, val, 0o644); err != nil {
+			e.T.Fatal(err)
+		}
+		e.T.Cleanup(func() { os.WriteFile(f, old, 0o644) })
+	}
+}

@@ -1,0 +1,197 @@
+package loopback_test
+
+import (
+	"encoding/json"
+	"net"
+	"reflect"
+	"testing"
+
+	current "github.com/containernetworking/cni/pkg/types/100"
+	"github.com/containernetworking/cni/pkg/version"
+	"github.com/vishvananda/netlink"
+
+	"github.com/cnictl/cnictl/libcni"
+)
+
+// loCase is a network with the loopback plugin and what ADD prints.
+type loCase struct {
+	name string
+	// chain are the plugins of the network, loopback among them.
+	chain []string
+	// loDown brings lo down before ADD.
+	loDown bool
+	// want is the result loopback prints, normalised, in the layout of
+	// cniVersion 1.0.0; "" means the prevResult it got, unchanged.
+	want string
+}
+
+// ptpConf is the reference ptp plugin that chained cases put before
+// loopback.
+const ptpConf = `{"type": "ptp", "ipam": {"type": "host-local", "subnet": "10.96.1.0/24"}}`
+
+// loResult is loopback's own result.
+const loResult = `{"interfaces": [{"name": "lo", "mac": "00:00:00:00:00:00", "sandbox": "<netns>"}],
+	"ips": [{"interface": 0, "address": "127.0.0.1/8"}, {"interface": 0, "address": "::1/128"}]}`
+
+var cases = []loCase{
+	{name: "alone", chain: []string{`{"type": "loopback"}`}, want: loResult},
+	{name: "lo-down", chain: []string{`{"type": "loopback"}`}, loDown: true, want: loResult},
+	{name: "after-ptp", chain: []string{ptpConf, `{"type": "loopback"}`}},
+}
+
+// network builds the case's network at cniVersion v.
+func (c loCase) network(t *testing.T, e *env, v string) *libcni.NetworkConfigList {
+	t.Helper()
+	plugins := make([]map[string]any, len(c.chain))
+	for i, p := range c.chain {
+		plugins[i] = parse(t, p)
+	}
+	return e.list("lo-"+c.name, v, plugins...)
+}
+
+func TestAddCheckDel(t *testing.T) {
+	for _, c := range cases {
+		for _, v := range versions {
+			t.Run(c.name+"/"+v, func(t *testing.T) {
+				e := newEnv(t, ours, "lo-"+c.name)
+				l := c.network(t, e, v)
+				nsPath := e.container("lo")
+				if c.loDown {
+					setLo(t, nsPath, false)
+				}
+				rt, _ := e.add(l, "ctr-lo", nsPath)
+				printed := e.printed("loopback", "ADD")
+				if got := printedVersion(t, printed); got != v {
+					t.Fatalf("ADD printed a result of version %s, want %s", got, v)
+				}
+				if c.want == "" {
+					sameResult(t, printed, normalize(t, e.printed("ptp", "ADD")))
+				} else {
+					sameResult(t, printed, wantResult(t, c.want, v))
+				}
+				if !loUp(t, nsPath) {
+					t.Fatal("lo is down after ADD")
+				}
+				ping(t, nsPath, "127.0.0.1")
+				if atLeast(v, "0.4.0") {
+					if err := e.check(l, rt); err != nil {
+						t.Fatalf("CHECK: %v", err)
+					}
+				}
+				e.del(l, rt)
+				if loUp(t, nsPath) {
+					t.Fatal("lo is up after DEL")
+				}
+				e.del(l, rt)
+			})
+		}
+	}
+}
+
+func TestCheckFailsWithLoDown(t *testing.T) {
+	e := newEnv(t, ours)
+	l := cases[0].network(t, e, "1.1.0")
+	nsPath := e.container("lo")
+	rt, _ := e.add(l, "ctr-lo", nsPath)
+	setLo(t, nsPath, false)
+	if err := e.check(l, rt); err == nil {
+		t.Fatal("CHECK passed with lo down")
+	}
+}
+
+func TestDelWithNetnsGone(t *testing.T) {
+	for _, v := range versions {
+		t.Run(v, func(t *testing.T) {
+			e := newEnv(t, ours)
+			l := cases[0].network(t, e, v)
+			rt, _ := e.add(l, "ctr-lo", e.container("lo"))
+			if err := e.netns.Delete("lo"); err != nil {
+				t.Fatal(err)
+			}
+			e.del(l, rt)
+		})
+	}
+}
+
+// TestDifferential runs every case with the reference plugin and then
+// with this one: the printed results and the state of lo after ADD and
+// after DEL must be the same. Results are compared once decoded: before
+// 1.0.0 the reference prints its own result in the 1.0.0 layout.
+func TestDifferential(t *testing.T) {
+	for _, c := range cases {
+		for _, v := range versions {
+			t.Run(c.name+"/"+v, func(t *testing.T) {
+				var got [2][]any
+				for i, which := range []impl{reference, ours} {
+					t.Run(string(which), func(t *testing.T) {
+						e := newEnv(t, which, "lo-"+c.name)
+						l := c.network(t, e, v)
+						nsPath := e.container("lo")
+						if c.loDown {
+							setLo(t, nsPath, false)
+						}
+						rt, _ := e.add(l, "ctr-lo", nsPath)
+						got[i] = append(got[i], normalize(t, decoded(t, e.printed("loopback", "ADD"))), loUp(t, nsPath))
+						e.del(l, rt)
+						got[i] = append(got[i], loUp(t, nsPath))
+					})
+				}
+				if !t.Failed() && !reflect.DeepEqual(got[0], got[1]) {
+					t.Fatalf("reference and cnictl differ:\nreference %v\n   cnictl %v", got[0], got[1])
+				}
+			})
+		}
+	}
+}
+
+// decoded parses a printed result at its cniVersion and prints it again
+// in the 1.0.0 layout.
+func decoded(t *testing.T, printed []byte) []byte {
+	t.Helper()
+	res, err := version.NewResult(printedVersion(t, printed), printed)
+	if err != nil {
+		t.Fatalf("decoding %s: %v", printed, err)
+	}
+	cur, err := current.NewResultFromResult(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// atLeast reports whether cniVersion v is min or later.
+func atLeast(v, min string) bool {
+	ok, err := version.GreaterThanOrEqualTo(v, min)
+	return err == nil && ok
+}
+
+// loUp reports whether lo is up in the namespace at nsPath.
+func loUp(t *testing.T, nsPath string) bool {
+	t.Helper()
+	var up bool
+	in(t, nsPath, func() error {
+		lo, err := netlink.LinkByName("lo")
+		up = err == nil && lo.Attrs().Flags&net.FlagUp != 0
+		return err
+	})
+	return up
+}
+
+// setLo brings lo of the namespace at nsPath up or down.
+func setLo(t *testing.T, nsPath string, up bool) {
+	t.Helper()
+	in(t, nsPath, func() error {
+		lo, err := netlink.LinkByName("lo")
+		if err != nil {
+			return err
+		}
+		if up {
+			return netlink.LinkSetUp(lo)
+		}
+		return netlink.LinkSetDown(lo)
+	})
+}

@@ -1,0 +1,106 @@
+package macvlan_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"testing"
+
+	"github.com/containernetworking/cni/pkg/types"
+	"github.com/vishvananda/netlink"
+
+	"github.com/cnictl/cnictl/libcni"
+)
+
+// l3Net is a bridge-mode network with IPAM, for the teardown tests.
+const l3Net = `{"type": "macvlan", "master": "mvm0", "ipam": {"type": "host-local", "subnet": "10.98.20.0/24",
+	"routes": [{"dst": "0.0.0.0/0"}]}}`
+
+// TestDelWithNetnsGone deletes the container's namespace, and the macvlan
+// with it, before DEL, which must still release the address.
+func TestDelWithNetnsGone(t *testing.T) {
+	for _, v := range versions {
+		t.Run(v, func(t *testing.T) {
+			e := newEnv(t, ours, "mv-gone")
+			newMaster(t, "", master)
+			l := e.list("mv-gone", v, parse(t, l3Net))
+			rt, _ := e.add(l, "ctr-gone", e.container("mv-gone"))
+			if err := e.netns.Delete("mv-gone"); err != nil {
+				t.Fatal(err)
+			}
+			e.del(l, rt)
+			e.del(l, rt)
+		})
+	}
+}
+
+// tampering breaks one part of an attachment that CHECK must notice.
+type tampering struct {
+	name string
+	// undo changes the macvlan eth0 of the current namespace.
+	undo func(link netlink.Link) error
+}
+
+var tamperings = []tampering{
+	{"address deleted", func(link netlink.Link) error {
+		addrs, err := netlink.AddrList(link, netlink.FAMILY_V4)
+		if err != nil || len(addrs) == 0 {
+			return errors.Join(err, errors.New("no address to delete"))
+		}
+		return netlink.AddrDel(link, &addrs[0])
+	}},
+	{"default route deleted", func(link netlink.Link) error {
+		return netlink.RouteDel(&netlink.Route{LinkIndex: link.Attrs().Index, Gw: net.IPv4(10, 98, 20, 1)})
+	}},
+	{"MAC changed", func(link netlink.Link) error {
+		mac, _ := net.ParseMAC("02:98:00:00:00:99")
+		return netlink.LinkSetHardwareAddr(link, mac)
+	}},
+}
+
+func TestCheckFailsAfterTampering(t *testing.T) {
+	for _, tc := range tamperings {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, ours, "mv-tamper")
+			newMaster(t, "", master)
+			l := e.list("mv-tamper", "1.1.0", parse(t, l3Net))
+			rt, _ := e.add(l, "ctr-tamper", e.container("mv-tamper"))
+			if err := e.check(l, rt); err != nil {
+				t.Fatalf("CHECK before tampering: %v", err)
+			}
+			in(t, rt.NetNS, func() error {
+				link, err := netlink.LinkByName("eth0")
+				if err != nil {
+					return err
+				}
+				return tc.undo(link)
+			})
+			if err := e.check(l, rt); err == nil {
+				t.Fatalf("CHECK passed with the %s", tc.name)
+			}
+		})
+	}
+}
+
+// TestStatusAndGC checks that STATUS reports a missing master as code 50
+// and that GC of a network runs.
+func TestStatusAndGC(t *testing.T) {
+	e := newEnv(t, ours, "mv-status")
+	newMaster(t, "", master)
+	l := e.list("mv-status", "1.1.0", parse(t, l3Net))
+	if err := e.cni.Status(context.Background(), l); err != nil {
+		t.Fatalf("STATUS: %v", err)
+	}
+	rt, _ := e.add(l, "ctr-status", e.container("mv-status"))
+	valid := []types.GCAttachment{{ContainerID: rt.ContainerID, IfName: rt.IfName}}
+	if err := e.cni.GC(context.Background(), l, valid); err != nil {
+		t.Fatalf("GC: %v", err)
+	}
+	if err := e.check(l, rt); err != nil {
+		t.Fatalf("CHECK after GC: %v", err)
+	}
+	missing := e.list("mv-status", "1.1.0", parse(t, `{"type": "macvlan", "master": "nosuch0"}`))
+	if err := e.cni.Status(context.Background(), missing); libcni.CodeOf(err) != 50 {
+		t.Fatalf("STATUS with a missing master: got %v, want code 50", err)
+	}
+}

@@ -1,0 +1,157 @@
+package portmap
+
+import (
+	"net"
+	"testing"
+
+	"github.com/cnictl/cnictl/plugins/internal/nftutil/nfttest"
+)
+
+// scenario is a dual-stack network in hairpin mode with an outside
+// namespace behind the host: container c1 publishes TCP 8080 and UDP 8081
+// on every local address and TCP 8082 on the outside-facing IPv4 address
+// only; c2 is its neighbour.
+type scenario struct {
+	e      *nfttest.Env
+	c1, c2 *nfttest.Container
+	probes []probe
+	// want is who answers each probe while c1's ports are published.
+	want map[string]string
+}
+
+// newScenario sets the scenario up with which's portmap, whose
+// configuration has the fields of conf, on a host with or without
+// br_netfilter.
+func newScenario(t *testing.T, which impl, brNetfilter bool, conf map[string]any) *scenario {
+	t.Helper()
+	e := newEnv(t, which, "pm")
+	nfttest.EnableForwarding(e)
+	e.SetBridgeNetfilter(brNetfilter)
+	out := e.NewOutside("pmout", []string{"192.0.2.1/24", "2001:db8:1::1/64"}, []string{"192.0.2.2/24", "2001:db8:1::2/64"})
+	l := e.Network(nfttest.Bridge{Name: "pm", Device: "cnipm0", Subnets: []string{"10.66.0.0/24", "fd00:66::/64"}, Hairpin: true}, portmapConf(conf))
+	s := &scenario{e: e}
+	s.c2 = e.Add(l, "c2", nil)
+	s.c1 = e.Add(l, "c1", mappings(pm("tcp", 8080, 80, ""), pm("udp", 8081, 81, ""), pm("tcp", 8082, 80, "192.0.2.1")))
+	s.c1.Serve(80)
+	s.c1.Serve(81)
+	gw4, gw6 := net.ParseIP("10.66.0.1"), net.ParseIP("fd00:66::1")
+	up4, up6 := out.HostAddrs[0], out.HostAddrs[1]
+	s.probes = []probe{
+		{"host to gateway, tcp", "", "tcp", hostPort(gw4, 8080)},
+		{"host to gateway, udp", "", "udp", hostPort(gw4, 8081)},
+		{"host to 127.0.0.1, tcp", "", "tcp", "127.0.0.1:8080"},
+		{"host to 127.0.0.1, udp", "", "udp", "127.0.0.1:8081"},
+		{"host to gateway, hostIP mapping", "", "tcp", hostPort(gw4, 8082)},
+		{"outside, tcp", out.NS, "tcp", hostPort(up4, 8080)},
+		{"outside, udp", out.NS, "udp", hostPort(up4, 8081)},
+		{"outside, hostIP mapping", out.NS, "tcp", hostPort(up4, 8082)},
+		{"neighbour hairpin, tcp", s.c2.NS, "tcp", hostPort(gw4, 8080)},
+		{"neighbour hairpin, udp", s.c2.NS, "udp", hostPort(gw4, 8081)},
+		{"neighbour through the outside address", s.c2.NS, "tcp", hostPort(up4, 8080)},
+		{"self hairpin, tcp", s.c1.NS, "tcp", hostPort(gw4, 8080)},
+		{"self hairpin, udp", s.c1.NS, "udp", hostPort(gw4, 8081)},
+		{"IPv6 host to gateway, tcp", "", "tcp", hostPort(gw6, 8080)},
+		{"IPv6 host to gateway, udp", "", "udp", hostPort(gw6, 8081)},
+		{"IPv6 host to ::1, tcp", "", "tcp", "[::1]:8080"},
+		{"IPv6 outside, tcp", out.NS, "tcp", hostPort(up6, 8080)},
+		{"IPv6 outside, udp", out.NS, "udp", hostPort(up6, 8081)},
+		{"IPv6 neighbour hairpin, tcp", s.c2.NS, "tcp", hostPort(gw6, 8080)},
+		{"IPv6 self hairpin, tcp", s.c1.NS, "tcp", hostPort(gw6, 8080)},
+	}
+	s.want = map[string]string{}
+	for _, p := range s.probes {
+		s.want[p.name] = "c1"
+	}
+	// A hostIP mapping answers on its address only; connections from
+	// ::1 cannot leave the loopback interface.
+	s.want["host to gateway, hostIP mapping"] = "-"
+	s.want["IPv6 host to ::1, tcp"] = "-"
+	return s
+}
+
+// none is what every probe gets when no port is published.
+func (s *scenario) none() map[string]string {
+	out := map[string]string{}
+	for _, p := range s.probes {
+		out[p.name] = "-"
+	}
+	return out
+}
+
+// brNetfilterModes are the two kinds of host: with br_netfilter, traffic
+// between the ports of a bridge goes through the IP hooks (and conntrack
+// can undo a hairpin DNAT on the reply), without it stays at layer 2.
+var brNetfilterModes = []struct {
+	name string
+	on   bool
+}{{"br_netfilter", true}, {"no br_netfilter", false}}
+
+// TestConnectivity publishes ports and connects to them from the host's
+// addresses, 127.0.0.1, an outside namespace, a neighbour and the
+// container itself, over TCP, UDP, IPv4 and IPv6. After DEL no connection
+// gets through and the ruleset is what it was.
+func TestConnectivity(t *testing.T) {
+	for _, mode := range brNetfilterModes {
+		t.Run(mode.name, func(t *testing.T) {
+			before := listRuleset(t)
+			s := newScenario(t, ours, mode.on, nil)
+			compare(t, "published", run(s.probes), s.want)
+			if err := s.c1.Check(); err != nil {
+				t.Errorf("CHECK: %v", err)
+			}
+			s.c1.Del()
+			compare(t, "after DEL", run(s.probes), s.none())
+			if after := listRuleset(t); after != before {
+				t.Errorf("ruleset after DEL:\n%s\nwant:\n%s", after, before)
+			}
+		})
+	}
+}
+
+// TestNoSNAT publishes ports with snat off on a host without br_netfilter:
+// nothing is masqueraded, so connections from 127.0.0.1 and hairpin
+// connections fail (the container answers its neighbour directly, which
+// expects the answer from the host), and the others work.
+func TestNoSNAT(t *testing.T) {
+	s := newScenario(t, ours, false, map[string]any{"snat": false})
+	for _, name := range []string{
+		"host to 127.0.0.1, tcp", "host to 127.0.0.1, udp",
+		"neighbour hairpin, tcp", "neighbour hairpin, udp", "neighbour through the outside address",
+		"self hairpin, tcp", "self hairpin, udp", "IPv6 neighbour hairpin, tcp", "IPv6 self hairpin, tcp",
+	} {
+		s.want[name] = "-"
+	}
+	compare(t, "published without snat", run(s.probes), s.want)
+}
+
+// TestDifferential runs the scenario with the reference plugin and with
+// cnictl's, with snat on and off and with masqAll, with and without
+// br_netfilter: the same connections succeed, published and after DEL.
+func TestDifferential(t *testing.T) {
+	type variant struct {
+		name string
+		brNF bool
+		conf map[string]any
+	}
+	for _, variant := range []variant{
+		{"br_netfilter", true, nil},
+		{"no br_netfilter", false, nil},
+		{"no br_netfilter, snat off", false, map[string]any{"snat": false}},
+		{"br_netfilter, masqAll", true, map[string]any{"masqAll": true}},
+	} {
+		t.Run(variant.name, func(t *testing.T) {
+			results := map[impl][2]map[string]string{}
+			for _, which := range []impl{reference, ours} {
+				t.Run(string(which), func(t *testing.T) {
+					s := newScenario(t, which, variant.brNF, variant.conf)
+					published := run(s.probes)
+					s.c1.Del()
+					results[which] = [2]map[string]string{published, run(s.probes)}
+				})
+			}
+			for i, what := range []string{"published", "after DEL"} {
+				compare(t, what+" (cnictl vs reference)", results[ours][i], results[reference][i])
+			}
+		})
+	}
+}

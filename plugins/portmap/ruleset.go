@@ -1,0 +1,131 @@
+package portmap
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"github.com/google/nftables"
+	"golang.org/x/sys/unix"
+
+	"github.com/cnictl/cnictl/plugins/internal/nftutil"
+)
+
+// ruleset changes cnictl's port mapping table over one netlink connection.
+type ruleset struct{ c *nftables.Conn }
+
+// openRuleset connects to nftables in the current network namespace.
+func openRuleset() (*ruleset, error) {
+	c, err := nftables.New(nftables.AsLasting())
+	if err != nil {
+		return nil, fmt.Errorf("connecting to nftables: %w", err)
+	}
+	return &ruleset{c: c}, nil
+}
+
+// close closes the connection.
+func (r *ruleset) close() { r.c.CloseLasting() }
+
+// rules returns the rules of a chain of the table; none if the chain or
+// the table does not exist.
+func (r *ruleset) rules(name string) ([]*nftables.Rule, error) {
+	rules, err := r.c.GetRules(table, chain(name))
+	if err != nil {
+		return nil, fmt.Errorf("listing rules of chain %s: %w", name, err)
+	}
+	return rules, nil
+}
+
+// present reports whether the table is there: hostports has rules from
+// the table's creation on.
+func (r *ruleset) present() (bool, error) {
+	rules, err := r.rules(chainHostports)
+	return len(rules) > 0, err
+}
+
+// ensureBase creates, in one batch, the table with its unconditioned maps,
+// its masq sets and its chains, unless hostports has rules already. Rules
+// are not idempotent in nftables; they are added only to chains found
+// empty, under the state lock.
+func (r *ruleset) ensureBase() error {
+	ok, err := r.present()
+	if err != nil || ok {
+		return err
+	}
+	r.c.AddTable(table)
+	sets := append(groupMaps(""), masqSet(nftutil.IPv4), masqSet(nftutil.IPv6))
+	for _, s := range sets {
+		if err := r.c.AddSet(s, nil); err != nil {
+			return fmt.Errorf("creating set %s: %w", s.Name, err)
+		}
+	}
+	for _, bc := range baseChains() {
+		r.c.AddChain(bc.chain)
+		for _, exprs := range bc.rules {
+			r.c.AddRule(&nftables.Rule{Table: table, Chain: bc.chain, Exprs: exprs})
+		}
+	}
+	if err := r.c.Flush(); err != nil {
+		return fmt.Errorf("creating table %s: %w", tableName, err)
+	}
+	return nil
+}
+
+// ensureGroup creates the chain and maps of a group with conditions, and
+// the jump to them, unless its chain has rules already.
+func (r *ruleset) ensureGroup(g group) error {
+	if g.id == "" {
+		return nil
+	}
+	rules, err := r.rules(groupChain(g.id))
+	if err != nil || len(rules) > 0 {
+		return err
+	}
+	for _, s := range groupMaps(g.id) {
+		if err := r.c.AddSet(s, nil); err != nil {
+			return fmt.Errorf("creating map %s: %w", s.Name, err)
+		}
+	}
+	ch := r.c.AddChain(chain(groupChain(g.id)))
+	for _, exprs := range groupRules(g) {
+		r.c.AddRule(&nftables.Rule{Table: table, Chain: ch, Exprs: exprs})
+	}
+	r.c.InsertRule(jumpToGroup(g.id))
+	if err := r.c.Flush(); err != nil {
+		return fmt.Errorf("creating chain %s for conditions %v %v: %w", groupChain(g.id), g.v4, g.v6, err)
+	}
+	return nil
+}
+
+// deleteGroup deletes the jump to a group, its chain and its maps.
+func (r *ruleset) deleteGroup(id string) error {
+	rules, err := r.rules(chainHostports)
+	if err != nil {
+		return err
+	}
+	comment := nftutil.RuleComment(id)
+	for _, rule := range rules {
+		if bytes.Equal(rule.UserData, comment) {
+			if err := r.c.DelRule(rule); err != nil {
+				return fmt.Errorf("deleting the jump to chain %s: %w", groupChain(id), err)
+			}
+		}
+	}
+	r.c.DelChain(chain(groupChain(id)))
+	for _, s := range groupMaps(id) {
+		r.c.DelSet(s)
+	}
+	if err := r.c.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("deleting chain %s and its maps: %w", groupChain(id), err)
+	}
+	return nil
+}
+
+// deleteTable deletes the table; a missing table is no error.
+func (r *ruleset) deleteTable() error {
+	r.c.DelTable(table)
+	if err := r.c.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("deleting table %s: %w", tableName, err)
+	}
+	return nil
+}

@@ -1,0 +1,119 @@
+package ptp_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	current "github.com/containernetworking/cni/pkg/types/100"
+	"github.com/vishvananda/netlink"
+
+	"github.com/cnictl/cnictl/libcni"
+	"github.com/cnictl/cnictl/plugins/internal/nat"
+)
+
+// masqNet is a network with ipMasq on, for the tests of teardown and NAT.
+const masqNet = `{"type": "ptp", "ipMasq": true, "ipam": {"type": "host-local", "subnet": "10.97.10.0/24",
+	"routes": [{"dst": "0.0.0.0/0"}]}}`
+
+// TestDelWithNetnsGone deletes the container's namespace before DEL: at
+// 0.3.1 DEL gets no prevResult, later versions get one.
+func TestDelWithNetnsGone(t *testing.T) {
+	for _, v := range versions {
+		t.Run(v, func(t *testing.T) {
+			e := newEnv(t, ours, "ptp-gone")
+			l := e.list("ptp-gone", v, parse(t, masqNet))
+			rt, res := e.add(l, "ctr-gone", e.container("ptp-gone"))
+			a := asCurrent(t, res)
+			if err := e.netns.Delete("ptp-gone"); err != nil {
+				t.Fatal(err)
+			}
+			e.del(l, rt)
+			if linkExists(t, "", a.Interfaces[0].Name) {
+				t.Fatalf("host end %s left after DEL", a.Interfaces[0].Name)
+			}
+			e.del(l, rt)
+		})
+	}
+}
+
+// TestAddRollsBack makes ADD fail once the address is allocated: nothing
+// may be left, which the leak check verifies.
+func TestAddRollsBack(t *testing.T) {
+	e := newEnv(t, ours, "ptp-rollback")
+	l := e.list("ptp-rollback", "1.0.0", parse(t, masqNet))
+	nsPath := e.container("ptp-rollback")
+	in(t, nsPath, func() error {
+		return netlink.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "eth0"}, PeerName: "eth0p"})
+	})
+	_, err := e.cni.Add(context.Background(), l, &libcni.RuntimeConf{ContainerID: "ctr-rb", NetNS: nsPath, IfName: "eth0"})
+	if err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("ADD over an existing eth0: got %v, want an error saying it exists", err)
+	}
+	if !linkExists(t, nsPath, "eth0") {
+		t.Fatal("the failed ADD removed the container's own eth0")
+	}
+}
+
+// tampering breaks one part of an attachment that CHECK must notice.
+type tampering struct {
+	name string
+	// undo removes part of the attachment rt, whose result is res.
+	undo func(t *testing.T, rt *libcni.RuntimeConf, res *current.Result)
+}
+
+var tamperings = []tampering{
+	{"container address", func(t *testing.T, rt *libcni.RuntimeConf, res *current.Result) {
+		in(t, rt.NetNS, func() error { return delAddrs("eth0") })
+	}},
+	{"host gateway address", func(t *testing.T, rt *libcni.RuntimeConf, res *current.Result) {
+		in(t, "", func() error { return delAddrs(res.Interfaces[0].Name) })
+	}},
+	{"default route", func(t *testing.T, rt *libcni.RuntimeConf, res *current.Result) {
+		in(t, rt.NetNS, func() error {
+			return netlink.RouteDel(&netlink.Route{Dst: nil, Gw: []byte{10, 97, 10, 1}})
+		})
+	}},
+	{"masquerading", func(t *testing.T, rt *libcni.RuntimeConf, res *current.Result) {
+		if err := nat.Teardown(nat.Attachment{Network: "ptp-tamper", ContainerID: rt.ContainerID, IfName: rt.IfName}); err != nil {
+			t.Fatal(err)
+		}
+	}},
+}
+
+func TestCheckFailsAfterTampering(t *testing.T) {
+	for _, tc := range tamperings {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, ours, "ptp-tamper")
+			l := e.list("ptp-tamper", "1.1.0", parse(t, masqNet))
+			rt, res := e.add(l, "ctr-tamper", e.container("ptp-tamper"))
+			if err := e.check(l, rt); err != nil {
+				t.Fatalf("CHECK before tampering: %v", err)
+			}
+			tc.undo(t, rt, asCurrent(t, res))
+			if err := e.check(l, rt); err == nil {
+				t.Fatalf("CHECK passed with the %s gone", tc.name)
+			}
+		})
+	}
+}
+
+// delAddrs removes the global addresses of the link name.
+func delAddrs(name string) error {
+	link, err := netlink.LinkByName(name)
+	if err != nil {
+		return err
+	}
+	addrs, err := netlink.AddrList(link, netlink.FAMILY_ALL)
+	if err != nil {
+		return err
+	}
+	for _, a := range addrs {
+		if a.IP.IsGlobalUnicast() {
+			if err := netlink.AddrDel(link, &a); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

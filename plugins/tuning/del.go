@@ -1,0 +1,51 @@
+package tuning
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/containernetworking/cni/pkg/skel"
+	"github.com/containernetworking/plugins/pkg/ns"
+)
+
+// cmdDel restores what ADD saved and removes the backup. When the
+// namespace is gone there is nothing left to restore, and the backup is
+// just removed; without a backup DEL does nothing, so it can be repeated.
+func cmdDel(args *skel.CmdArgs) error {
+	c, err := loadBase(args)
+	if err != nil {
+		return err
+	}
+	if err := del(c, args); err != nil {
+		return fmt.Errorf("tuning: %s: %w", describe(c, args), err)
+	}
+	return nil
+}
+
+// del does the work of DEL. A backup that could not be restored is kept,
+// so that a repeated DEL tries again.
+func del(c *base, args *skel.CmdArgs) error {
+	path, err := backupPath(c.DataDir, args.ContainerID, args.IfName)
+	if err != nil {
+		return err
+	}
+	b, err := readBackup(path)
+	if err != nil {
+		return err
+	}
+	if b != nil && args.Netns != "" {
+		err := ns.WithNetNSPath(args.Netns, func(ns.NetNS) error { return restore(b, args.IfName) })
+		if err != nil && !netnsGone(err) {
+			return fmt.Errorf("restoring the original values: %w", err)
+		}
+	}
+	return removeBackup(path)
+}
+
+// netnsGone reports whether err says that a namespace path is gone or no
+// longer a namespace.
+func netnsGone(err error) bool {
+	var notExist ns.NSPathNotExistErr
+	var notNS ns.NSPathNotNSErr
+	return errors.As(err, &notExist) || errors.As(err, &notNS)
+}
