@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,8 @@ named. An attachment stays valid when its network namespace still exists
 or --keep names it; every other cached attachment of the network is
 deleted, and (cniVersion 1.1.0 and later) every plugin gets GC with the
 valid attachments so that it can release what belongs to no one.
+When nothing is attached to the built-in network any more, its bridge
+(cnictl0) is removed as well.
 
 The report says per network whether that worked; the exit code is that of
 the first failure.`,
@@ -68,6 +71,11 @@ the first failure.`,
 					}
 				}
 				report.Networks = append(report.Networks, res)
+			}
+			if len(args) == 0 || slices.Contains(args, builtinName) {
+				if err := a.removeIdleBuiltinBridge(); err != nil {
+					errs = append(errs, err)
+				}
 			}
 			if err := a.out.Action(report); err != nil {
 				return err
@@ -180,6 +188,20 @@ func (a *app) selectNetworks(names []string) ([]networkChoice, error) {
 		choices = append(choices, networkChoice{name: name, list: list, err: err})
 	}
 	return choices, nil
+}
+
+// removeIdleBuiltinBridge deletes the built-in network's bridge when
+// nothing is attached to the network and no port is left on the bridge.
+func (a *app) removeIdleBuiltinBridge() error {
+	cat, err := a.catalog()
+	if err != nil {
+		return err
+	}
+	list, err := cat.Get(builtinName)
+	if err != nil || list.Source != builtinSource || a.hasAttachments(builtinName) {
+		return nil
+	}
+	return a.removeIdleBridges(list, cat.Networks)
 }
 
 // hasAttachments reports whether the cache holds an attachment to network.

@@ -25,11 +25,17 @@ func newNetRmCommand(a *app) *cobra.Command {
 directory. While containers are attached to the network (cached
 attachments, whichever tool made them) it refuses, unless --force, which
 first deletes every attachment (CNI DEL with its cached parameters).
+The network's bridge device goes too once no port is left on it, unless
+another network uses the same bridge.
 The built-in network has no file and cannot be removed.`,
 		Args: exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
-			list, err := a.network(name)
+			cat, err := a.catalog()
+			if err != nil {
+				return err
+			}
+			list, err := cat.Get(name)
 			if err != nil {
 				return err
 			}
@@ -59,6 +65,9 @@ The built-in network has no file and cannot be removed.`,
 			sibling := filepath.Join(filepath.Dir(list.Source), name)
 			if fi, err := os.Stat(sibling); err == nil && fi.IsDir() {
 				a.out.Note("left %s in place: it may hold plugin configurations of other files", sibling)
+			}
+			if err := a.removeIdleBridges(list, cat.Networks); err != nil {
+				return err
 			}
 			return a.out.Action(netRemoved{Network: name, File: list.Source, Detached: len(attached)})
 		},

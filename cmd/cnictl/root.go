@@ -74,7 +74,7 @@ other.
 
 	f := root.PersistentFlags()
 	f.StringVar(&a.confDir, "conf-dir", libcni.DefaultConfDir, "network configuration directory (env "+envConfDir+")")
-	f.StringVar(&a.pluginDir, "plugin-dir", strings.Join(libcni.DefaultPluginDirs, ":"), "plugin directories, colon-separated (env "+envPluginDir+")")
+	f.StringVar(&a.pluginDir, "plugin-dir", strings.Join(defaultPluginDirs(), ":"), "plugin directories, colon-separated, in search order (env "+envPluginDir+")")
 	f.StringVar(&a.cacheDir, "cache-dir", cache.DefaultDir, "attachment cache directory")
 	f.StringVar(&a.netnsDir, "netns-dir", netnsmgr.DefaultDir, "directory of named network namespaces")
 	f.DurationVar(&a.timeout, "timeout", defaultTimeout, "time limit of each plugin execution, 0 for none (env "+envTimeout+")")
