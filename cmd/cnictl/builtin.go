@@ -29,7 +29,7 @@ var builtinCandidates = []string{
 
 // builtinNetwork returns the built-in network: a NATed bridge with
 // published ports, a firewall that lets it work on hosts whose forwarding
-// policy drops, and tuning. Its subnet is the one of an existing cnictl0
+// policy drops, tuning, rate limits on request, and the container's lo up. Its subnet is the one of an existing cnictl0
 // bridge, else the first candidate that overlaps no host route and no
 // configured network.
 func builtinNetwork(cat *libcni.Catalog) (*libcni.NetworkConfigList, error) {
@@ -52,6 +52,10 @@ func builtinNetwork(cat *libcni.Catalog) (*libcni.NetworkConfigList, error) {
 			map[string]any{"type": "portmap", "capabilities": map[string]bool{"portMappings": true}},
 			map[string]any{"type": "firewall"},
 			map[string]any{"type": "tuning"},
+			map[string]any{"type": "bandwidth", "capabilities": map[string]bool{"bandwidth": true}},
+			// Last, so that it passes the bridge's result through and
+			// brings the container's lo up.
+			map[string]any{"type": "loopback"},
 		},
 	}
 	data, err := json.MarshalIndent(conf, "", "  ")

@@ -33,7 +33,9 @@ func newNetCreateCommand(a *app) *cobra.Command {
 
 The bridge driver (default) makes a NATed bridge with published ports
 (portmap), a firewall (ingressPolicy same-bridge, or isolated with
---isolated) and tuning; --internal leaves out NAT and the default route.
+--isolated), tuning, rate limits on request (bandwidth capability:
+--cap-args '{"bandwidth":{...}}') and loopback; --internal leaves out NAT
+and the default route.
 The ptp driver routes each container through its own veth pair; the
 macvlan driver puts containers on --master's segment.
 
@@ -141,6 +143,8 @@ func (o netCreateOptions) chain(name string, ipam map[string]any) ([]any, error)
 		map[string]any{"type": "portmap", "capabilities": map[string]bool{"portMappings": true}},
 		map[string]any{"type": "firewall", "ingressPolicy": policy},
 		map[string]any{"type": "tuning"},
+		map[string]any{"type": "bandwidth", "capabilities": map[string]bool{"bandwidth": true}},
+		map[string]any{"type": "loopback"},
 	}
 	switch o.driver {
 	case "bridge":
@@ -162,7 +166,7 @@ func (o netCreateOptions) chain(name string, ipam map[string]any) ([]any, error)
 		if o.master != "" {
 			main["master"] = o.master
 		}
-		return []any{main, map[string]any{"type": "tuning"}}, nil
+		return []any{main, map[string]any{"type": "tuning"}, map[string]any{"type": "loopback"}}, nil
 	}
 	return nil, usagef("--driver %q: want bridge, ptp or macvlan", o.driver)
 }

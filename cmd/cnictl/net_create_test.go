@@ -30,7 +30,7 @@ func TestNetCreateAndRm(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the written file does not load: %v", err)
 	}
-	if got := strings.Join(pluginTypes(list), ","); got != "bridge,portmap,firewall,tuning" {
+	if got := strings.Join(pluginTypes(list), ","); got != "bridge,portmap,firewall,tuning,bandwidth,loopback" {
 		t.Fatalf("chain %s", got)
 	}
 	var bridge, firewall map[string]any
@@ -112,7 +112,7 @@ func TestBuiltinNetworkAvoidsHostRoutes(t *testing.T) {
 	if len(subnets) != 1 || subnets[0].String() != "10.90.0.0/16" {
 		t.Fatalf("built-in subnet %v, want the first candidate no route covers", subnets)
 	}
-	if got := strings.Join(pluginTypes(list), ","); got != "bridge,portmap,firewall,tuning" || list.Source != builtinSource {
+	if got := strings.Join(pluginTypes(list), ","); got != "bridge,portmap,firewall,tuning,bandwidth,loopback" || list.Source != builtinSource {
 		t.Fatalf("built-in network %s from %s", got, list.Source)
 	}
 }
