@@ -136,3 +136,55 @@ func addRoute(t *testing.T, dst string) {
 		t.Fatal(err)
 	}
 }
+
+// TestNetCreateOptions checks what --driver ptp, --internal and --gateway
+// write, and that creating leaves no temporary file in the directory.
+func TestNetCreateOptions(t *testing.T) {
+	hermetic.Require(t)
+	confDir := t.TempDir()
+	create := func(name string, args ...string) map[string]any {
+		t.Helper()
+		args = append([]string{"--conf-dir", confDir, "--cache-dir", t.TempDir(), "net", "create", name}, args...)
+		if _, stderr, code := runCnictl(t, args...); code != 0 {
+			t.Fatalf("net create %v: exit %d: %s", args, code, stderr)
+		}
+		list, err := libcni.ConfListFromFile(filepath.Join(confDir, name+".conflist"))
+		if err != nil {
+			t.Fatalf("the written file does not load: %v", err)
+		}
+		var main map[string]any
+		if err := json.Unmarshal(list.Plugins[0].Bytes, &main); err != nil {
+			t.Fatal(err)
+		}
+		return main
+	}
+
+	ptp := create("routed", "--driver", "ptp", "--subnet", "10.50.0.0/24", "--mtu", "1300")
+	if ptp["type"] != "ptp" || ptp["ipMasq"] != true || ptp["mtu"] != float64(1300) {
+		t.Errorf("--driver ptp wrote %v", ptp)
+	}
+
+	internal := create("back", "--subnet", "10.51.0.0/24", "--internal", "--gateway", "10.51.0.254")
+	ipam, _ := internal["ipam"].(map[string]any)
+	if internal["ipMasq"] != false || internal["isGateway"] != false {
+		t.Errorf("--internal: bridge %v, want ipMasq and isGateway false", internal)
+	}
+	if _, ok := ipam["routes"]; ok {
+		t.Errorf("--internal wrote routes: %v", ipam)
+	}
+	if ipam["gateway"] != "10.51.0.254" {
+		t.Errorf("--gateway: ipam %v", ipam)
+	}
+
+	entries, err := os.ReadDir(confDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, ",") != "back.conflist,routed.conflist" {
+		t.Errorf("the configuration directory holds %v, want the two conflists only", names)
+	}
+}

@@ -102,3 +102,34 @@ func TestGCDeletesStaleAttachment(t *testing.T) {
 
 	e.mustRun("del", "gcnet", "gc-live")
 }
+
+// TestNetRmForce removes a network with an attachment: without --force it
+// refuses and keeps everything; with it, the attachment is deleted (the
+// plugin gets DEL, the cache entry goes) before the file is removed.
+func TestNetRmForce(t *testing.T) {
+	e := newEnv(t)
+	rec := filepath.Join(e.work, "rm.jsonl")
+	conf := filepath.Join(e.confDir, "rmnet.conflist")
+	e.writeConf("rmnet", netList("rmnet", "1.1.0", recorderConf(map[string]any{"recordFile": rec})))
+	e.start()
+	e.cnictlNetns("rm")
+	e.mustRun("add", "rmnet", "rm")
+
+	if r := e.run("net", "rm", "rmnet"); r.code != 8 {
+		t.Errorf("net rm of a network in use: exit %d, want 8 (attached)\n%s", r.code, r)
+	}
+	if _, err := os.Stat(conf); err != nil {
+		t.Fatalf("the refused net rm removed the file: %v", err)
+	}
+	e.mustRun("net", "rm", "--force", "rmnet")
+	// start's priming gc is the first call.
+	if got := commands(records(t, rec)); !slices.Equal(got, []string{"GC", "ADD", "DEL"}) {
+		t.Errorf("recorder calls %v, want GC ADD DEL", got)
+	}
+	if got := cacheFiles(t, e.cacheDir); len(got) != 0 {
+		t.Errorf("cache entries left after net rm --force: %v", got)
+	}
+	if _, err := os.Stat(conf); !os.IsNotExist(err) {
+		t.Errorf("net rm --force kept %s: %v", conf, err)
+	}
+}
