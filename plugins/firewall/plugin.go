@@ -23,6 +23,7 @@
 //			iifname . oifname @isolated-pairs drop
 //			iifname @policy-bridges oifname @policy-bridges iifname . oifname != @bridge-pairs drop
 //			ip daddr @ips4 ct state established,related meta mark set meta mark | 0x1000
+//			ip daddr @ips4 ct status dnat meta mark set meta mark | 0x1000
 //			ip saddr @ips4 meta mark set meta mark | 0x1000
 //			(and the same for ip6)
 //		}
@@ -30,7 +31,10 @@
 //
 // The reference accepts, in its CNI-FORWARD chain, traffic from a
 // container address and established or related traffic to it; this plugin
-// marks the same packets. A packet survives the forward hook only if no
+// marks the same packets, and also new connections to a container that
+// were destination-NATed (published ports), which the reference leaves to
+// the FORWARD policy, so that published ports answer other machines on a
+// host whose forwarding policy drops. A packet survives the forward hook only if no
 // base chain of any table drops it, so an accept in cnictl's own table
 // could not override a drop elsewhere; the mark lets the owner of that
 // drop accept the packets instead.
