@@ -39,7 +39,8 @@ and the default route.
 The ptp driver routes each container through its own veth pair; the
 macvlan driver puts containers on --master's segment.
 
-The subnet must overlap neither a host route nor another network.`,
+The subnet must overlap neither a host route nor another network. A
+network named cnictl takes the place of the built-in one.`,
 		Example: `  cnictl net create web --subnet 10.30.0.0/24
   cnictl net create back --subnet 10.31.0.0/24 --internal --isolated
   cnictl net create lan --driver macvlan --master eth1 --subnet 192.168.50.0/24 --ip-range 192.168.50.128/25`,
@@ -99,7 +100,8 @@ func (a *app) createNetwork(name string, o netCreateOptions) error {
 	if err != nil {
 		return err
 	}
-	if _, err := cat.Get(name); !libcni.IsNotFound(err) {
+	// A file may take the built-in network's place.
+	if existing, err := cat.Get(name); !libcni.IsNotFound(err) && (existing == nil || existing.Source != builtinSource) {
 		return usagef("network %q exists already", name)
 	}
 	taken, err := takenSubnets(cat, "")

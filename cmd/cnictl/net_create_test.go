@@ -115,6 +115,55 @@ func TestBuiltinNetworkAvoidsHostRoutes(t *testing.T) {
 	if got := strings.Join(pluginTypes(list), ","); got != "bridge,portmap,firewall,tuning,bandwidth,loopback" || list.Source != builtinSource {
 		t.Fatalf("built-in network %s from %s", got, list.Source)
 	}
+	var bridge map[string]any
+	if err := json.Unmarshal(list.Plugins[0].Bytes, &bridge); err != nil {
+		t.Fatal(err)
+	}
+	if bridge["bridge"] != builtinBridge || bridge["isGateway"] != true || bridge["ipMasq"] != true {
+		t.Errorf("built-in bridge plugin %v, want bridge %s with isGateway and ipMasq", bridge, builtinBridge)
+	}
+}
+
+// TestBuiltinNetworkBesideOthers checks that the built-in network is there
+// when the configuration directory holds other networks but none named
+// cnictl, and that a file named cnictl takes its place.
+func TestBuiltinNetworkBesideOthers(t *testing.T) {
+	hermetic.Require(t)
+	confDir := t.TempDir()
+	g := []string{"--conf-dir", confDir, "--cache-dir", t.TempDir(), "-o", "json"}
+	if _, stderr, code := runCnictl(t, append(g, "net", "create", "other", "--subnet", "10.60.0.0/24")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	source := func() string {
+		t.Helper()
+		stdout, stderr, code := runCnictl(t, append(g, "net", "ls")...)
+		if code != 0 {
+			t.Fatal(stderr)
+		}
+		var ls struct {
+			Networks []struct {
+				Name, File string
+			} `json:"networks"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &ls); err != nil {
+			t.Fatalf("net ls: %v\n%s", err, stdout)
+		}
+		for _, n := range ls.Networks {
+			if n.Name == builtinName {
+				return n.File
+			}
+		}
+		return ""
+	}
+	if got := source(); got != builtinSource {
+		t.Errorf("network cnictl beside another network comes from %q, want %q", got, builtinSource)
+	}
+	if stdout, stderr, code := runCnictl(t, append(g, "net", "create", builtinName, "--subnet", "10.61.0.0/24")...); code != 0 {
+		t.Fatalf("net create cnictl: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if got, want := source(), filepath.Join(confDir, "cnictl.conflist"); got != want {
+		t.Errorf("network cnictl comes from %q once a file defines it, want %q", got, want)
+	}
 }
 
 // addRoute routes dst through a veth pair made for the test.

@@ -39,9 +39,13 @@ func TestMakeInstall(t *testing.T) {
 		}
 		for _, f := range []string{"share/bash-completion/completions/cnictl", "share/zsh/site-functions/_cnictl", "share/fish/vendor_completions.d/cnictl.fish"} {
 			data, err := os.ReadFile(filepath.Join(dest, "usr", f))
-			if err != nil || !strings.Contains(string(data), "cnictl") {
-				t.Errorf("completion %s: %v", f, err)
+			if err != nil || !strings.Contains(string(data), "__complete") {
+				t.Errorf("completion %s does not call cnictl __complete: %v", f, err)
 			}
+		}
+		// The bash script must at least parse.
+		if r := runProgram(cleanEnv(), "bash", "-n", filepath.Join(dest, "usr/share/bash-completion/completions/cnictl")); r.code != 0 {
+			t.Errorf("bash completion does not parse: %s", r)
 		}
 	})
 
