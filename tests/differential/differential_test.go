@@ -7,11 +7,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -28,10 +30,37 @@ func TestMain(m *testing.M) { hermetic.Main(m, testbin.Cleanup) }
 
 const casesDir = "../../testdata/differential"
 
-// testOptions is the optional "x-test" object of a case.
+// testOptions is the optional "x-test" object of a case (see the README
+// in casesDir).
 type testOptions struct {
 	Ping   *bool  `json:"ping"`
 	Master string `json:"master"`
+	// RuntimeConfig is container 0's RuntimeConf.CapabilityArgs.
+	RuntimeConfig map[string]any `json:"runtimeConfig"`
+	// Publish probes container 0's portMappings.
+	Publish bool `json:"publish"`
+	// Sysctls are the values every container must read.
+	Sysctls map[string]string `json:"sysctls"`
+	// Link is what every container's interface must look like.
+	Link *linkOptions `json:"link"`
+	// Qdisc compares the traffic control of the host-side links.
+	Qdisc bool `json:"qdisc"`
+	// ForwardDrop sets the policy of iptables' FORWARD chain to DROP.
+	ForwardDrop bool `json:"forwardDrop"`
+	// Outside attaches a peer namespace behind the host.
+	Outside bool `json:"outside"`
+	// BridgeNetfilter sends bridged traffic through the forward hook.
+	BridgeNetfilter bool `json:"bridgeNetfilter"`
+	// PeersIsolated expects the containers not to reach each other.
+	PeersIsolated bool `json:"peersIsolated"`
+}
+
+// observation is what one run produced: the printed result of each
+// container and the effects seen in the kernel, keyed by descriptions
+// that do not depend on the run.
+type observation struct {
+	results [][]byte
+	effects map[string]string
 }
 
 // containers is how many containers each run attaches.
@@ -43,7 +72,8 @@ func TestReferenceAndBundledAgree(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no cases in %s: %v", casesDir, err)
 	}
-	reference := testbin.Reference(t, "bridge", "host-local", "loopback", "ptp", "macvlan", "static")
+	reference := testbin.Reference(t, "bridge", "host-local", "loopback", "ptp", "macvlan", "static",
+		"portmap", "firewall", "tuning", "bandwidth")
 	bundled := testbin.Bundled(t)
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".conflist"), func(t *testing.T) {
@@ -51,34 +81,45 @@ func TestReferenceAndBundledAgree(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var opts struct {
-				X testOptions `json:"x-test"`
-			}
-			if err := json.Unmarshal(raw, &opts); err != nil {
-				t.Fatalf("%s: %v", file, err)
-			}
-			want := run(t, "reference", reference, raw, opts.X)
-			got := run(t, "bundled", bundled, raw, opts.X)
-			for i := range want {
-				if !reflect.DeepEqual(normalise(t, want[i]), normalise(t, got[i])) {
-					t.Errorf("container %d: results differ\nreference: %s\nbundled:   %s", i, want[i], got[i])
+			opts := options(t, raw)
+			want := run(t, "reference", reference, raw, opts)
+			got := run(t, "bundled", bundled, raw, opts)
+			for i := range want.results {
+				// A MAC address set through runtimeConfig is the same in
+				// both runs and must be reported.
+				keepMAC := i == 0 && opts.RuntimeConfig["mac"] != nil
+				if !reflect.DeepEqual(normalise(t, want.results[i], keepMAC), normalise(t, got.results[i], keepMAC)) {
+					t.Errorf("container %d: results differ\nreference: %s\nbundled:   %s", i, want.results[i], got.results[i])
 				}
 			}
+			publishedThroughDrop(t, opts, raw, want.effects, got.effects)
+			compareEffects(t, want.effects, got.effects)
 		})
 	}
 }
 
 // run attaches containers with the plugins in pluginDir, checks
-// connectivity and CHECK, deletes everything, and returns the results.
-func run(t *testing.T, label, pluginDir string, raw []byte, opts testOptions) [][]byte {
+// connectivity, CHECK and the effects the options ask for, deletes
+// everything, and returns what it saw. Both runs use the same container
+// IDs, so that names derived from them (bandwidth's ifb) can be compared.
+func run(t *testing.T, label, pluginDir string, raw []byte, opts testOptions) observation {
 	t.Helper()
 	work := t.TempDir()
 	cacheDir, dataDir := filepath.Join(work, "cache"), filepath.Join(work, "ipam")
 	resetHost(t)
+	setBridgeNetfilter(t, opts.BridgeNetfilter)
 	if opts.Master != "" {
 		makeMaster(t, opts.Master)
 	}
-	before := hermetic.Take(t, cacheDir, dataDir)
+	if opts.ForwardDrop {
+		setForwardPolicy(t, "DROP")
+	}
+	var peer *outside
+	if opts.Outside {
+		peer = newOutside(t, label)
+	}
+	watched := append([]string{cacheDir, dataDir}, stateDirs...)
+	before := hermetic.Take(t, watched...)
 	// Deferred first, so it runs after every DEL below.
 	defer func() {
 		// The reference and bundled bridge plugins keep the bridge device
@@ -87,18 +128,25 @@ func run(t *testing.T, label, pluginDir string, raw []byte, opts testOptions) []
 		if opts.Master != "" {
 			removeLink(opts.Master)
 		}
+		if peer != nil {
+			peer.remove(t)
+		}
 		if label == "bundled" {
-			compare(t, before, hermetic.Take(t, cacheDir, dataDir))
+			compare(t, before, hermetic.Take(t, watched...))
+		}
+		if opts.ForwardDrop {
+			setForwardPolicy(t, "ACCEPT")
 		}
 	}()
 	cni := libcni.New(libcni.WithPluginDirs(pluginDir), libcni.WithCacheDir(cacheDir), libcni.WithStderr(nil))
 	netns := netnsmgr.New("")
-	var results [][]byte
+	obs := observation{effects: map[string]string{}}
 	var rts []*libcni.RuntimeConf
 	var addrs [][]string
+	tbfs := 0
 	for i := 0; i < containers; i++ {
-		conf := strings.NewReplacer("@DATADIR@", dataDir, "@N@", fmt.Sprint(10+i)).Replace(string(raw))
-		list, err := libcni.ConfListFromBytes([]byte(conf))
+		conf := substitute(raw, dataDir, i)
+		list, err := libcni.ConfListFromBytes(conf)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,7 +156,10 @@ func run(t *testing.T, label, pluginDir string, raw []byte, opts testOptions) []
 			t.Fatal(err)
 		}
 		defer netns.Delete(name)
-		rt := &libcni.RuntimeConf{ContainerID: name, NetNS: path, IfName: "eth0"}
+		rt := &libcni.RuntimeConf{ContainerID: fmt.Sprintf("diff-%d", i), NetNS: path, IfName: "eth0"}
+		if i == 0 {
+			rt.CapabilityArgs = options(t, conf).RuntimeConfig
+		}
 		res, err := cni.Add(context.Background(), list, rt)
 		if err != nil {
 			t.Fatalf("%s: ADD: %v", label, err)
@@ -127,19 +178,91 @@ func run(t *testing.T, label, pluginDir string, raw []byte, opts testOptions) []
 		if err != nil {
 			t.Fatal(err)
 		}
-		results = append(results, data)
+		obs.results = append(obs.results, data)
 		rts = append(rts, rt)
 		addrs = append(addrs, ipv4s(t, data))
-	}
-	if opts.Ping == nil || *opts.Ping {
-		for i, rt := range rts {
-			peer := addrs[(i+1)%len(addrs)]
-			for _, ip := range append(peer[:1:1], gateways(t, results[i])...) {
-				ping(t, label, rt.NetNS, ip)
-			}
+		checkSysctls(t, label, path, opts.Sysctls)
+		checkLink(t, label, path, rt, opts.Link)
+		if opts.Qdisc {
+			tbfs += observeShaping(t, i, data, obs.effects)
 		}
 	}
-	return results
+	if opts.Ping == nil || *opts.Ping {
+		checkPings(t, label, rts, obs.results, addrs, peer != nil, opts.PeersIsolated)
+	}
+	if opts.Qdisc && tbfs == 0 {
+		t.Errorf("%s: no tbf qdisc on any host-side link", label)
+	}
+	if peer != nil {
+		peer.observe(t, label, addrs[0][0], opts.ForwardDrop, obs.effects)
+	}
+	if opts.Publish {
+		publish(t, label, rts, obs.results, peer, obs.effects)
+	}
+	return obs
+}
+
+// checkPings fails t unless every container answers pings to its
+// gateways, to the outside peer if there is one and to its neighbour, or
+// with isolated does not reach its neighbour.
+func checkPings(t *testing.T, label string, rts []*libcni.RuntimeConf, results [][]byte, addrs [][]string, outside, isolated bool) {
+	t.Helper()
+	for i, rt := range rts {
+		targets := gateways(t, results[i])
+		if outside {
+			targets = append(targets, outsidePeerAddr)
+		}
+		neighbour := addrs[(i+1)%len(addrs)][0]
+		if isolated {
+			if _, err := pings(rt.NetNS, neighbour, 1); err == nil {
+				t.Errorf("%s: container %d reaches its isolated neighbour %s", label, i, neighbour)
+			}
+		} else {
+			targets = append(targets, neighbour)
+		}
+		for _, ip := range targets {
+			ping(t, label, rt.NetNS, ip)
+		}
+	}
+}
+
+// stateDirs are where plugins keep state outside the cache and IPAM
+// directories: the bundled plugins' nftables state and the tuning backups
+// (both plugins' default dataDir). The bundled run must leave them as it
+// found them.
+var stateDirs = []string{"/var/lib/cni/cnictl", "/run/cni/tuning"}
+
+// options returns the "x-test" object of a conflist.
+func options(t *testing.T, conf []byte) testOptions {
+	t.Helper()
+	var c struct {
+		X testOptions `json:"x-test"`
+	}
+	if err := json.Unmarshal(conf, &c); err != nil {
+		t.Fatalf("decoding x-test: %v", err)
+	}
+	return c.X
+}
+
+// substitute replaces the placeholders of raw for container i of a run
+// whose host-local data directory is dataDir.
+func substitute(raw []byte, dataDir string, i int) []byte {
+	return []byte(strings.NewReplacer("@DATADIR@", dataDir, "@N@", fmt.Sprint(10+i)).Replace(string(raw)))
+}
+
+// compareEffects fails t for every effect the two runs saw differently.
+func compareEffects(t *testing.T, want, got map[string]string) {
+	t.Helper()
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		if got[k] != want[k] {
+			t.Errorf("%s:\nreference: %s\nbundled:   %s", k, want[k], got[k])
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(got)) {
+		if _, ok := want[k]; !ok {
+			t.Errorf("%s:\nreference: (nothing)\nbundled:   %s", k, got[k])
+		}
+	}
 }
 
 // resetHost empties the firewall of the private namespace: the reference
@@ -169,12 +292,14 @@ func makeMaster(t *testing.T, name string) {
 	}
 }
 
+// removeLink deletes the link name if it exists.
 func removeLink(name string) {
 	if l, err := netlink.LinkByName(name); err == nil {
 		netlink.LinkDel(l)
 	}
 }
 
+// removeBridges deletes every bridge of the private namespace.
 func removeBridges(t *testing.T) {
 	links, err := netlink.LinkList()
 	if err != nil {
@@ -187,6 +312,9 @@ func removeBridges(t *testing.T) {
 	}
 }
 
+// compare fails t for every link, address, file, netns and nftables
+// change that after holds and before does not: what the bundled run
+// leaked.
 func compare(t *testing.T, before, after hermetic.Snapshot) {
 	t.Helper()
 	diff := func(what string, b, a []string) {
@@ -226,8 +354,9 @@ func allocationsAndEntries(files []string) []string {
 }
 
 // normalise drops what legitimately differs between two runs: MAC
-// addresses, veth names and namespace paths.
-func normalise(t *testing.T, data []byte) map[string]any {
+// addresses (but those of sandbox interfaces if keepMAC), veth names and
+// namespace paths.
+func normalise(t *testing.T, data []byte, keepMAC bool) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(data, &m); err != nil {
@@ -236,8 +365,11 @@ func normalise(t *testing.T, data []byte) map[string]any {
 	ifaces, _ := m["interfaces"].([]any)
 	for _, i := range ifaces {
 		iface := i.(map[string]any)
-		delete(iface, "mac")
-		if s, ok := iface["sandbox"].(string); ok && s != "" {
+		s, _ := iface["sandbox"].(string)
+		if s == "" || !keepMAC {
+			delete(iface, "mac")
+		}
+		if s != "" {
 			iface["sandbox"] = "<netns>"
 		}
 		if n, _ := iface["name"].(string); strings.HasPrefix(n, "veth") {
@@ -247,6 +379,8 @@ func normalise(t *testing.T, data []byte) map[string]any {
 	return m
 }
 
+// ipv4s returns the IPv4 addresses of a printed result; it fails t if
+// there is none.
 func ipv4s(t *testing.T, data []byte) []string {
 	t.Helper()
 	var res struct {
@@ -268,6 +402,7 @@ func ipv4s(t *testing.T, data []byte) []string {
 	return out
 }
 
+// gateways returns the IPv4 gateways of a printed result.
 func gateways(t *testing.T, data []byte) []string {
 	var res struct {
 		IPs []struct {
@@ -284,12 +419,20 @@ func gateways(t *testing.T, data []byte) []string {
 	return out
 }
 
+// ping fails t unless ip answers a ping from the namespace at nsPath.
 func ping(t *testing.T, label, nsPath, ip string) {
 	t.Helper()
-	cmd := exec.Command("ping", "-c", "1", "-W", "2", ip)
+	if out, err := pings(nsPath, ip, 2); err != nil {
+		t.Errorf("%s: ping %s from %s: %v\n%s", label, ip, nsPath, err, out)
+	}
+}
+
+// pings sends one ping to ip from the namespace at nsPath and waits up to
+// wait seconds for the answer; it returns ping's output and its error.
+func pings(nsPath, ip string, wait int) (string, error) {
+	cmd := exec.Command("ping", "-c", "1", "-W", fmt.Sprint(wait), ip)
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := netnsmgr.New("").Run(context.Background(), nsPath, cmd); err != nil {
-		t.Errorf("%s: ping %s from %s: %v\n%s", label, ip, nsPath, err, out.String())
-	}
+	err := netnsmgr.New("").Run(context.Background(), nsPath, cmd)
+	return out.String(), err
 }
