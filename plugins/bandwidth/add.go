@@ -7,6 +7,8 @@ import (
 	"github.com/containernetworking/cni/pkg/skel"
 	"github.com/containernetworking/cni/pkg/types"
 	current "github.com/containernetworking/cni/pkg/types/100"
+
+	"github.com/cnictl/cnictl/plugins"
 )
 
 // cmdAdd shapes the container's traffic and prints prevResult, with the
@@ -18,7 +20,7 @@ func cmdAdd(args *skel.CmdArgs) error {
 	}
 	result, err := add(c, args)
 	if err != nil {
-		return fmt.Errorf("bandwidth: %s: %w", describe(c, args), err)
+		return fmt.Errorf("bandwidth: %s: %w", plugins.Describe(c.Name, args), err)
 	}
 	return types.PrintResult(result, c.CNIVersion)
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/containernetworking/cni/pkg/types"
 	"github.com/vishvananda/netlink"
+
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // static and dynamic are two sets of limits the tests tell apart.
@@ -35,24 +37,24 @@ func TestKernelState(t *testing.T) {
 	for _, c := range cases {
 		for _, v := range versions {
 			t.Run(c.name+"/"+v, func(t *testing.T) {
-				e := newEnv(t, ours)
-				l := e.list(v, c.conf)
-				nsPath := e.container("bw-a")
+				e := newEnv(t, plugintest.Ours)
+				l := list(e, v, c.conf)
+				nsPath := e.Container("bw-a")
 				r := rt("bw-a", nsPath, c.caps)
-				res := e.add(l, r)
+				res := plugintest.AsCurrent(t, e.Add(l, r))
 				host := hostVeth(t, nsPath)
 				assertShaped(t, shapingOf(t, host, "bw-a"), "bw-a", host, c.want)
 				if last := res.Interfaces[len(res.Interfaces)-1]; last.Name != ifbName("bw-a") || last.Sandbox != "" {
 					t.Errorf("the result's last interface is %+v, want the ifb %s", last, ifbName("bw-a"))
 				}
-				if err := e.cni.Check(context.Background(), l, r); err != nil {
+				if err := e.Check(l, r); err != nil {
 					t.Errorf("CHECK: %v", err)
 				}
 
 				var afterDel shaping
-				e.after("DEL", "bandwidth", func() { afterDel = shapingOf(t, host, "bw-a") })
-				e.del(l, r)
-				e.after("DEL", "bandwidth", nil)
+				e.After("DEL", "bandwidth", func() { afterDel = shapingOf(t, host, "bw-a") })
+				e.Del(l, r)
+				e.After("DEL", "bandwidth", nil)
 				if afterDel != (shaping{}) {
 					t.Errorf("after the DEL of bandwidth, with the veth still there: %v, want nothing", afterDel)
 				}
@@ -63,7 +65,7 @@ func TestKernelState(t *testing.T) {
 
 // with returns a copy of m with key set to value.
 func with(m map[string]any, key string, value any) map[string]any {
-	m = clone(m)
+	m = plugintest.Clone(m)
 	m[key] = value
 	return m
 }
@@ -73,18 +75,18 @@ func with(m map[string]any, key string, value any) map[string]any {
 func TestNoLimits(t *testing.T) {
 	for _, v := range versions {
 		t.Run(v, func(t *testing.T) {
-			e := newEnv(t, ours)
-			l := e.list(v, map[string]any{"capabilities": map[string]any{"bandwidth": true}})
-			nsPath := e.container("bw-a")
+			e := newEnv(t, plugintest.Ours)
+			l := list(e, v, map[string]any{"capabilities": map[string]any{"bandwidth": true}})
+			nsPath := e.Container("bw-a")
 			r := rt("bw-a", nsPath, nil)
-			res := e.add(l, r)
+			res := plugintest.AsCurrent(t, e.Add(l, r))
 			if s := shapingOf(t, hostVeth(t, nsPath), "bw-a"); s != (shaping{}) {
 				t.Errorf("unshaped attachment: %v, want nothing", s)
 			}
 			if len(res.Interfaces) != 3 {
 				t.Errorf("result has %d interfaces, want the bridge plugin's 3", len(res.Interfaces))
 			}
-			if err := e.cni.Check(context.Background(), l, r); err != nil {
+			if err := e.Check(l, r); err != nil {
 				t.Errorf("CHECK: %v", err)
 			}
 		})
@@ -96,28 +98,28 @@ func TestNoLimits(t *testing.T) {
 func TestCheckDetectsTampering(t *testing.T) {
 	for _, v := range versions {
 		t.Run(v, func(t *testing.T) {
-			e := newEnv(t, ours)
-			l := e.list(v, static.json())
-			nsPath := e.container("bw-a")
+			e := newEnv(t, plugintest.Ours)
+			l := list(e, v, static.json())
+			nsPath := e.Container("bw-a")
 			r := rt("bw-a", nsPath, nil)
-			e.add(l, r)
+			e.Add(l, r)
 			ifb, err := netlink.LinkByName(ifbName("bw-a"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			replaceTBFRate(t, ifb, 1_000_000)
-			if err := e.cni.Check(context.Background(), l, r); err == nil || !strings.Contains(err.Error(), "egress") {
+			if err := e.Check(l, r); err == nil || !strings.Contains(err.Error(), "egress") {
 				t.Errorf("CHECK after changing the egress rate: %v, want an egress error", err)
 			}
 			replaceTBFRate(t, ifb, static.egressRate/8)
-			if err := e.cni.Check(context.Background(), l, r); err != nil {
+			if err := e.Check(l, r); err != nil {
 				t.Fatalf("CHECK after restoring the egress rate: %v", err)
 			}
 			host := hostVeth(t, nsPath)
 			if err := netlink.QdiscDel(&netlink.Ingress{QdiscAttrs: netlink.QdiscAttrs{LinkIndex: host.Attrs().Index, Handle: netlink.MakeHandle(0xffff, 0), Parent: netlink.HANDLE_INGRESS}}); err != nil {
 				t.Fatal(err)
 			}
-			if err := e.cni.Check(context.Background(), l, r); err == nil || !strings.Contains(err.Error(), "redirect") {
+			if err := e.Check(l, r); err == nil || !strings.Contains(err.Error(), "redirect") {
 				t.Errorf("CHECK without the redirect: %v, want a redirect error", err)
 			}
 		})
@@ -147,22 +149,20 @@ func replaceTBFRate(t *testing.T, l netlink.Link, rate uint64) {
 func TestDelAfterNetnsGone(t *testing.T) {
 	for _, v := range versions {
 		t.Run(v, func(t *testing.T) {
-			e := newEnv(t, ours)
-			l := e.list(v, static.json())
-			nsPath := e.container("bw-a")
+			e := newEnv(t, plugintest.Ours)
+			l := list(e, v, static.json())
+			nsPath := e.Container("bw-a")
 			r := rt("bw-a", nsPath, nil)
-			e.add(l, r)
-			if err := e.netns.Delete("bw-a"); err != nil {
-				t.Fatal(err)
-			}
+			e.Add(l, r)
+			e.DeleteContainer("bw-a")
 			if s := shapingOf(t, nil, "bw-a"); s.Ifb == nil {
 				t.Fatal("the ifb went with the namespace: the test proves nothing")
 			}
-			e.del(l, r)
+			e.Del(l, r)
 			if s := shapingOf(t, nil, "bw-a"); s.Ifb != nil {
 				t.Errorf("DEL left the ifb %s", s.Ifb.Name)
 			}
-			e.del(l, r)
+			e.Del(l, r)
 		})
 	}
 }
@@ -170,11 +170,11 @@ func TestDelAfterNetnsGone(t *testing.T) {
 // TestGC wants GC to remove the ifbs of this network's attachments that
 // are not valid, and to keep the valid ones and ifbs it did not make.
 func TestGC(t *testing.T) {
-	e := newEnv(t, ours)
-	l := e.list("1.1.0", static.json())
-	keep, drop := rt("bw-keep", e.container("bw-keep"), nil), rt("bw-drop", e.container("bw-drop"), nil)
-	e.add(l, keep)
-	if _, err := e.cni.Add(context.Background(), l, drop); err != nil {
+	e := newEnv(t, plugintest.Ours)
+	l := list(e, "1.1.0", static.json())
+	keep, drop := rt("bw-keep", e.Container("bw-keep"), nil), rt("bw-drop", e.Container("bw-drop"), nil)
+	e.Add(l, keep)
+	if _, err := e.CNI.Add(context.Background(), l, drop); err != nil {
 		t.Fatalf("ADD bw-drop: %v", err)
 	}
 	foreign := &netlink.Ifb{LinkAttrs: netlink.LinkAttrs{Name: "bwpforeign", TxQLen: -1}}
@@ -184,10 +184,8 @@ func TestGC(t *testing.T) {
 	t.Cleanup(func() { netlink.LinkDel(foreign) })
 	// The runtime lost track of bw-drop: libcni cannot DEL it, the
 	// plugins' GC must collect it.
-	if err := e.cni.Cache().Remove(cacheKey(drop)); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.cni.GC(context.Background(), l, []types.GCAttachment{{ContainerID: "bw-keep", IfName: "eth0"}}); err != nil {
+	e.Forget(l, drop)
+	if err := e.CNI.GC(context.Background(), l, []types.GCAttachment{{ContainerID: "bw-keep", IfName: "eth0"}}); err != nil {
 		t.Fatalf("GC: %v", err)
 	}
 	for name, wantKept := range map[string]bool{ifbName("bw-keep"): true, ifbName("bw-drop"): false, "bwpforeign": true} {
@@ -198,7 +196,7 @@ func TestGC(t *testing.T) {
 	}
 	// The reference bridge does not collect addresses on GC: a DEL
 	// without a cache entry releases bw-drop's.
-	e.del(l, drop)
+	e.Del(l, drop)
 }
 
 // TestRejects wants configurations the plugin cannot honour rejected with
@@ -216,9 +214,9 @@ func TestRejects(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			e := newEnv(t, ours)
-			l := e.list("1.1.0", c.conf)
-			_, err := e.cni.Add(context.Background(), l, rt("bw-a", e.container("bw-a"), nil))
+			e := newEnv(t, plugintest.Ours)
+			l := list(e, "1.1.0", c.conf)
+			_, err := e.CNI.Add(context.Background(), l, rt("bw-a", e.Container("bw-a"), nil))
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("ADD: %v, want an error with %q", err, c.want)
 			}

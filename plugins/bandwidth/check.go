@@ -5,6 +5,8 @@ import (
 
 	"github.com/containernetworking/cni/pkg/skel"
 	"github.com/containernetworking/plugins/pkg/netlinksafe"
+
+	"github.com/cnictl/cnictl/plugins"
 )
 
 // cmdCheck verifies the qdiscs of the limits in force: the tbf on the
@@ -16,7 +18,7 @@ func cmdCheck(args *skel.CmdArgs) error {
 		return err
 	}
 	if err := check(c, args); err != nil {
-		return fmt.Errorf("bandwidth: %s: %w", describe(c, args), err)
+		return fmt.Errorf("bandwidth: %s: %w", plugins.Describe(c.Name, args), err)
 	}
 	return nil
 }

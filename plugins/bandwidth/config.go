@@ -10,6 +10,8 @@ import (
 	"github.com/containernetworking/cni/pkg/types"
 	current "github.com/containernetworking/cni/pkg/types/100"
 	"github.com/containernetworking/cni/pkg/version"
+
+	"github.com/cnictl/cnictl/plugins"
 )
 
 // Limits are the bandwidth limits of an attachment, as in the bandwidth
@@ -41,11 +43,6 @@ type config struct {
 	UnshapedSubnets []string `json:"unshapedSubnets,omitempty"`
 }
 
-// describe names the attachment of a command in error messages.
-func describe(c *config, args *skel.CmdArgs) string {
-	return fmt.Sprintf("network %q, container %q, ifname %q", c.Name, args.ContainerID, args.IfName)
-}
-
 // parseConfig parses the configuration without validating it, which is
 // all DEL and GC need: a configuration that ADD rejected can still be
 // deleted.
@@ -64,7 +61,7 @@ func loadConfig(args *skel.CmdArgs) (*config, error) {
 		return nil, err
 	}
 	if err := c.validate(); err != nil {
-		return nil, fmt.Errorf("bandwidth: %s: %w", describe(c, args), err)
+		return nil, fmt.Errorf("bandwidth: %s: %w", plugins.Describe(c.Name, args), err)
 	}
 	return c, nil
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/containernetworking/cni/pkg/skel"
 	"github.com/vishvananda/netlink"
+
+	"github.com/cnictl/cnictl/plugins"
 )
 
 // cmdDel removes the ifb of the attachment and, while the container's
@@ -19,7 +21,7 @@ func cmdDel(args *skel.CmdArgs) error {
 		return err
 	}
 	if err := del(c, args); err != nil {
-		return fmt.Errorf("bandwidth: %s: %w", describe(c, args), err)
+		return fmt.Errorf("bandwidth: %s: %w", plugins.Describe(c.Name, args), err)
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // diffCases are the bandwidth configurations the differential test runs
@@ -31,7 +33,7 @@ func TestDifferential(t *testing.T) {
 		for _, v := range versions {
 			t.Run(c.name+"/"+v, func(t *testing.T) {
 				var got [2]observation
-				for i, which := range []impl{reference, ours} {
+				for i, which := range []plugintest.Impl{plugintest.Reference, plugintest.Ours} {
 					t.Run(string(which), func(t *testing.T) { got[i] = observe(t, which, c.conf, c.caps, v) })
 				}
 				if t.Failed() {
@@ -53,13 +55,13 @@ type observation struct {
 
 // observe attaches a container with the bandwidth plugin of which and
 // returns what it saw.
-func observe(t *testing.T, which impl, conf, caps map[string]any, v string) observation {
+func observe(t *testing.T, which plugintest.Impl, conf, caps map[string]any, v string) observation {
 	e := newEnv(t, which)
-	l := e.list(v, conf)
-	nsPath := e.container("bw-diff")
-	e.add(l, rt("bw-diff", nsPath, caps))
+	l := list(e, v, conf)
+	nsPath := e.Container("bw-diff")
+	e.Add(l, rt("bw-diff", nsPath, caps))
 	return observation{
-		Result:  normalize(t, e.printed("ADD")),
+		Result:  normalize(t, e.Printed("bandwidth", "ADD")),
 		Shaping: shapingOf(t, hostVeth(t, nsPath), "bw-diff"),
 	}
 }
@@ -88,20 +90,20 @@ func normalize(t *testing.T, printed []byte) any {
 // TestInterop wants each plugin to check and delete what the other one
 // added: the ifb has the same name and the qdiscs the same parameters.
 func TestInterop(t *testing.T) {
-	for _, pair := range [][2]impl{{reference, ours}, {ours, reference}} {
+	for _, pair := range [][2]plugintest.Impl{{plugintest.Reference, plugintest.Ours}, {plugintest.Ours, plugintest.Reference}} {
 		for _, v := range versions {
 			t.Run(string(pair[0])+"-then-"+string(pair[1])+"/"+v, func(t *testing.T) {
 				e := newEnv(t, pair[0])
-				l := e.list(v, static.json())
-				r := rt("bw-a", e.container("bw-a"), nil)
-				if _, err := e.cni.Add(context.Background(), l, r); err != nil {
+				l := list(e, v, static.json())
+				r := rt("bw-a", e.Container("bw-a"), nil)
+				if _, err := e.CNI.Add(context.Background(), l, r); err != nil {
 					t.Fatalf("ADD with %s: %v", pair[0], err)
 				}
-				e.use(pair[1])
-				if err := e.cni.Check(context.Background(), l, r); err != nil {
+				e.Use(pair[1])
+				if err := e.Check(l, r); err != nil {
 					t.Errorf("CHECK with %s: %v", pair[1], err)
 				}
-				e.del(l, r)
+				e.Del(l, r)
 				if s := shapingOf(t, nil, "bw-a"); s.Ifb != nil {
 					t.Errorf("DEL with %s left the ifb %s", pair[1], s.Ifb.Name)
 				}

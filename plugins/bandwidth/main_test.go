@@ -1,25 +1,13 @@
 package bandwidth_test
 
 import (
-	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"sync"
 	"testing"
 
-	"github.com/containernetworking/cni/pkg/types"
-	current "github.com/containernetworking/cni/pkg/types/100"
-	"github.com/vishvananda/netlink"
-
-	"github.com/cnictl/cnictl/cache"
-	"github.com/cnictl/cnictl/internal/hermetic"
-	"github.com/cnictl/cnictl/internal/testbin"
 	"github.com/cnictl/cnictl/libcni"
-	"github.com/cnictl/cnictl/netnsmgr"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
-func TestMain(m *testing.M) { hermetic.Main(m, testbin.Cleanup) }
+func TestMain(m *testing.M) { plugintest.Main(m) }
 
 // versions are the cniVersions every case runs at.
 var versions = []string{"0.4.0", "1.0.0", "1.1.0"}
@@ -32,189 +20,29 @@ const (
 	subnet  = "10.78.0.0/24"
 )
 
-// impl selects the bandwidth plugin a test drives.
-type impl string
-
-const (
-	ours      impl = "cnictl"
-	reference impl = "reference"
-)
-
-// env is one test's plugins, cache, IPAM data directory and namespaces.
-type env struct {
-	t        *testing.T
-	cni      *libcni.CNI
-	cacheDir string
-	ipamDir  string
-	netns    *netnsmgr.Manager
-
-	mu sync.Mutex
-	// hooks run after a plugin execution, keyed by verb and plugin type.
-	hooks map[string]func()
-	// stdout is what bandwidth printed in its last call of each verb.
-	stdout map[string][]byte
-}
-
-// newEnv makes t hermetic and leak-checked and returns an env driving the
-// bandwidth plugin of which. The files that stay behind by design (the
-// cache lock, host-local's lock and last-reserved file) are made before
-// the leak check; the bridge, which the reference bridge plugin keeps, is
-// deleted before the leak check looks.
-func newEnv(t *testing.T, which impl) *env {
+// newEnv returns an env driving the bandwidth plugin of which. The bridge,
+// which the reference bridge plugin keeps, is deleted before the leak
+// check looks.
+func newEnv(t *testing.T, which plugintest.Impl) *plugintest.Env {
 	t.Helper()
-	hermetic.Require(t)
-	e := &env{t: t, cacheDir: t.TempDir(), ipamDir: t.TempDir(), netns: netnsmgr.New(""),
-		hooks: map[string]func(){}, stdout: map[string][]byte{}}
-	e.use(which)
-	lock, err := e.cni.Cache().LockNetwork(context.Background(), network, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lock.Unlock()
-	ipamNet := filepath.Join(e.ipamDir, network)
-	if err := os.MkdirAll(ipamNet, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"lock", "last_reserved_ip.0"} {
-		if err := os.WriteFile(filepath.Join(ipamNet, f), nil, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	hermetic.CheckLeaks(t, e.cacheDir, e.ipamDir)
-	t.Cleanup(func() {
-		if l, err := netlink.LinkByName(bridge); err == nil {
-			if err := netlink.LinkDel(l); err != nil {
-				t.Errorf("deleting bridge %s: %v", bridge, err)
-			}
-		}
+	e := plugintest.New(t, plugintest.Config{
+		Plugin: "bandwidth", Impl: which, Reference: []string{"bridge", "host-local"}, Networks: []string{network},
 	})
+	e.DeleteLinkAtEnd(bridge)
 	return e
-}
-
-// use points the env at the bandwidth plugin of which.
-func (e *env) use(which impl) {
-	e.t.Helper()
-	dirs := []string{testbin.Reference(e.t, "bridge", "host-local", "bandwidth")}
-	if which == ours {
-		dirs = append([]string{testbin.Build(e.t, "github.com/cnictl/cnictl/plugins/cmd/bandwidth")}, dirs...)
-	}
-	e.cni = libcni.New(libcni.WithPluginDirs(dirs...), libcni.WithCacheDir(e.cacheDir), libcni.WithTrace(e.trace))
-}
-
-// trace records what bandwidth printed and runs the hook of the event.
-func (e *env) trace(ev libcni.TraceEvent) {
-	e.mu.Lock()
-	if ev.Plugin.Type == "bandwidth" {
-		e.stdout[ev.Verb] = ev.Stdout
-	}
-	hook := e.hooks[ev.Verb+"/"+ev.Plugin.Type]
-	e.mu.Unlock()
-	if hook != nil {
-		hook()
-	}
-}
-
-// after makes fn run after every execution of plugin typ for verb; nil
-// removes the hook.
-func (e *env) after(verb, typ string, fn func()) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.hooks[verb+"/"+typ] = fn
-}
-
-// printed returns what bandwidth printed in its last call of verb.
-func (e *env) printed(verb string) []byte {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.stdout[verb]
 }
 
 // list builds the network at cniVersion: bridge and host-local, then the
 // bandwidth configuration bw.
-func (e *env) list(cniVersion string, bw map[string]any) *libcni.NetworkConfigList {
-	e.t.Helper()
-	bw = clone(bw)
+func list(e *plugintest.Env, cniVersion string, bw map[string]any) *libcni.NetworkConfigList {
+	e.T.Helper()
+	bw = plugintest.Clone(bw)
 	bw["type"] = "bandwidth"
-	br := map[string]any{
-		"type": "bridge", "bridge": bridge, "isGateway": true,
-		"ipam": map[string]any{"type": "host-local", "dataDir": e.ipamDir, "ranges": []any{[]any{map[string]any{"subnet": subnet}}}},
-	}
-	data, err := json.Marshal(map[string]any{"cniVersion": cniVersion, "name": network, "plugins": []any{br, bw}})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	l, err := libcni.ConfListFromBytes(data)
-	if err != nil {
-		e.t.Fatalf("network %s: %v", data, err)
-	}
-	return l
-}
-
-// clone deep-copies a JSON object.
-func clone(m map[string]any) map[string]any {
-	data, _ := json.Marshal(m)
-	out := map[string]any{}
-	_ = json.Unmarshal(data, &out)
-	return out
-}
-
-// container creates a namespace that is deleted when t ends, and returns
-// its path.
-func (e *env) container(name string) string {
-	e.t.Helper()
-	path, err := e.netns.Create(name)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() {
-		if err := e.netns.Delete(name); err != nil {
-			e.t.Error(err)
-		}
-	})
-	return path
-}
-
-// add attaches rt and fails t on error. The attachment is deleted again
-// when t ends, before its namespace goes.
-func (e *env) add(l *libcni.NetworkConfigList, rt *libcni.RuntimeConf) *current.Result {
-	e.t.Helper()
-	res, err := e.cni.Add(context.Background(), l, rt)
-	if err != nil {
-		e.t.Fatalf("ADD %s: %v", rt.ContainerID, err)
-	}
-	e.t.Cleanup(func() {
-		if err := e.cni.Del(context.Background(), l, rt); err != nil {
-			e.t.Errorf("DEL %s at cleanup: %v", rt.ContainerID, err)
-		}
-	})
-	return asCurrent(e.t, res)
-}
-
-// del detaches rt and fails t on error.
-func (e *env) del(l *libcni.NetworkConfigList, rt *libcni.RuntimeConf) {
-	e.t.Helper()
-	if err := e.cni.Del(context.Background(), l, rt); err != nil {
-		e.t.Fatalf("DEL %s: %v", rt.ContainerID, err)
-	}
+	return e.List(network, cniVersion, plugintest.GatewayBridge(bridge, subnet), bw)
 }
 
 // rt is the runtime configuration of container id in the namespace at
 // nsPath, as eth0, with the capability args caps.
 func rt(id, nsPath string, caps map[string]any) *libcni.RuntimeConf {
 	return &libcni.RuntimeConf{ContainerID: id, NetNS: nsPath, IfName: "eth0", CapabilityArgs: caps}
-}
-
-// cacheKey is the cache key of rt in the test network.
-func cacheKey(rt *libcni.RuntimeConf) cache.Key {
-	return cache.Key{Network: network, ContainerID: rt.ContainerID, IfName: rt.IfName}
-}
-
-// asCurrent converts a result to the current version.
-func asCurrent(t *testing.T, r types.Result) *current.Result {
-	t.Helper()
-	res, err := current.NewResultFromResult(r)
-	if err != nil {
-		t.Fatalf("converting result: %v", err)
-	}
-	return res
 }

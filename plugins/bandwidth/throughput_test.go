@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cnictl/cnictl/netnsmgr"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // The shaped container's limits in both directions, and how much the
@@ -24,12 +25,12 @@ const (
 // bridge gets well above it. The shaped limits come from runtimeConfig,
 // the unshaped container has none.
 func TestThroughput(t *testing.T) {
-	e := newEnv(t, ours)
-	l := e.list("1.0.0", map[string]any{"capabilities": map[string]any{"bandwidth": true}})
+	e := newEnv(t, plugintest.Ours)
+	l := list(e, "1.0.0", map[string]any{"capabilities": map[string]any{"bandwidth": true}})
 	bw := limits{ingressRate: shapedRate, ingressBurst: shapedBurst, egressRate: shapedRate, egressBurst: shapedBurst}
-	shapedNS, freeNS := e.container("bw-shaped"), e.container("bw-free")
-	shaped := e.add(l, rt("bw-shaped", shapedNS, map[string]any{"bandwidth": bw.json()}))
-	free := e.add(l, rt("bw-free", freeNS, nil))
+	shapedNS, freeNS := e.Container("bw-shaped"), e.Container("bw-free")
+	shaped := plugintest.AsCurrent(t, e.Add(l, rt("bw-shaped", shapedNS, map[string]any{"bandwidth": bw.json()})))
+	free := plugintest.AsCurrent(t, e.Add(l, rt("bw-free", freeNS, nil)))
 	gateway := shaped.IPs[0].Gateway
 
 	for _, c := range []struct {

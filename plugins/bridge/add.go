@@ -15,13 +15,9 @@ import (
 	"github.com/containernetworking/plugins/pkg/utils/sysctl"
 	"github.com/vishvananda/netlink"
 
+	"github.com/cnictl/cnictl/plugins"
 	"github.com/cnictl/cnictl/plugins/internal/nat"
 )
-
-// describe names the attachment of a command in error messages.
-func describe(c *config, args *skel.CmdArgs) string {
-	return fmt.Sprintf("network %q, container %q, ifname %q", c.Name, args.ContainerID, args.IfName)
-}
 
 // cmdAdd attaches the container to the bridge and prints the result.
 func cmdAdd(args *skel.CmdArgs) error {
@@ -34,7 +30,7 @@ func cmdAdd(args *skel.CmdArgs) error {
 	}
 	result, err := add(c, args)
 	if err != nil {
-		return fmt.Errorf("bridge: %s: %w", describe(c, args), err)
+		return fmt.Errorf("bridge: %s: %w", plugins.Describe(c.Name, args), err)
 	}
 	return types.PrintResult(result, c.CNIVersion)
 }

@@ -8,6 +8,9 @@ import (
 	"testing"
 
 	"github.com/vishvananda/netlink"
+
+	"github.com/cnictl/cnictl/libcni"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // wantShape checks the layout of an ADD result printed at cniVersion v:
@@ -63,15 +66,15 @@ func wantShape(t *testing.T, m map[string]any, v, nsPath, bridge string, gateway
 func TestAddKernelState(t *testing.T) {
 	for _, v := range versions {
 		t.Run(v, func(t *testing.T) {
-			e := newEnv(t, ours, "cnib0", "net-add")
-			l := e.list("net-add", v, map[string]any{
+			e := newEnv(t, plugintest.Ours, "cnib0", "net-add")
+			l := list(e, "net-add", v, map[string]any{
 				"bridge": "cnib0", "isDefaultGateway": true, "mtu": 1400, "hairpinMode": true,
 				"ipam": dualStack("10.50.0.0/24", "fd00:50::/64"),
 			})
-			nsPath := e.container("c1")
-			rt, res := e.add(l, "c1", nsPath)
+			nsPath := e.Container("c1")
+			rt, res := e.Attach(l, "c1", nsPath)
 			wantShape(t, resultJSON(t, res, v), v, nsPath, "cnib0", "10.50.0.1", "fd00:50::1")
-			cur := asCurrent(t, res)
+			cur := plugintest.AsCurrent(t, res)
 
 			br, err := netlink.LinkByName("cnib0")
 			if err != nil {
@@ -94,7 +97,7 @@ func TestAddKernelState(t *testing.T) {
 			if fwd, _ := os.ReadFile("/proc/sys/net/ipv4/ip_forward"); strings.TrimSpace(string(fwd)) != "1" {
 				t.Errorf("IPv4 forwarding is %q", fwd)
 			}
-			inNS(t, nsPath, func() error {
+			plugintest.In(t, nsPath, func() error {
 				eth0, err := netlink.LinkByName("eth0")
 				if err != nil {
 					return err
@@ -107,17 +110,17 @@ func TestAddKernelState(t *testing.T) {
 				return nil
 			})
 
-			e.del(l, rt)
+			e.Del(l, rt)
 			if _, err := netlink.LinkByName(cur.Interfaces[1].Name); err == nil {
 				t.Error("the host veth is left after DEL")
 			}
-			inNS(t, nsPath, func() error {
+			plugintest.In(t, nsPath, func() error {
 				if _, err := netlink.LinkByName("eth0"); err == nil {
 					t.Error("the container interface is left after DEL")
 				}
 				return nil
 			})
-			if got := e.allocations("net-add"); len(got) != 0 {
+			if got := e.Allocations("net-add"); len(got) != 0 {
 				t.Errorf("allocations left after DEL: %v", got)
 			}
 		})
@@ -128,13 +131,13 @@ func TestAddKernelState(t *testing.T) {
 // the gateway: it gets no address and the container no default route
 // (host-local still reports its range's gateway).
 func TestPromiscNoGateway(t *testing.T) {
-	e := newEnv(t, ours, "cnib1", "net-promisc")
-	l := e.list("net-promisc", "1.1.0", map[string]any{
+	e := newEnv(t, plugintest.Ours, "cnib1", "net-promisc")
+	l := list(e, "net-promisc", "1.1.0", map[string]any{
 		"bridge": "cnib1", "promiscMode": true,
 		"ipam": map[string]any{"type": "host-local", "subnet": "10.51.0.0/24"},
 	})
-	nsPath := e.container("c1")
-	_, res := e.add(l, "c1", nsPath)
+	nsPath := e.Container("c1")
+	_, res := e.Attach(l, "c1", nsPath)
 	wantShape(t, resultJSON(t, res, "1.1.0"), "1.1.0", nsPath, "cnib1", "10.51.0.1")
 	br, err := netlink.LinkByName("cnib1")
 	if err != nil {
@@ -144,7 +147,7 @@ func TestPromiscNoGateway(t *testing.T) {
 		t.Error("the bridge is not promiscuous")
 	}
 	wantAddrs(t, br)
-	inNS(t, nsPath, func() error {
+	plugintest.In(t, nsPath, func() error {
 		eth0, err := netlink.LinkByName("eth0")
 		if err != nil {
 			return err
@@ -157,9 +160,9 @@ func TestPromiscNoGateway(t *testing.T) {
 // TestMACFromArgs sets the container's MAC address through CNI_ARGS and
 // through runtimeConfig, which wins.
 func TestMACFromArgs(t *testing.T) {
-	e := newEnv(t, ours, "cnib2")
+	e := newEnv(t, plugintest.Ours, "cnib2")
 	conf := map[string]any{"bridge": "cnib2", "capabilities": map[string]any{"mac": true}}
-	l := e.list("net-mac", "1.1.0", conf)
+	l := list(e, "net-mac", "1.1.0", conf)
 	for _, tc := range []struct {
 		id   string
 		args [][2]string
@@ -169,12 +172,13 @@ func TestMACFromArgs(t *testing.T) {
 		{"c1", [][2]string{{"MAC", "0a:58:00:00:00:01"}}, nil, "0a:58:00:00:00:01"},
 		{"c2", [][2]string{{"MAC", "0a:58:00:00:00:01"}}, map[string]any{"mac": "0a:58:00:00:00:02"}, "0a:58:00:00:00:02"},
 	} {
-		nsPath := e.container(tc.id)
-		rt, res := e.addWith(l, tc.id, nsPath, tc.args, tc.caps)
-		if got := asCurrent(t, res).Interfaces[2].Mac; got != tc.want {
+		nsPath := e.Container(tc.id)
+		rt := &libcni.RuntimeConf{ContainerID: tc.id, NetNS: nsPath, IfName: "eth0", Args: tc.args, CapabilityArgs: tc.caps}
+		res := e.Add(l, rt)
+		if got := plugintest.AsCurrent(t, res).Interfaces[2].Mac; got != tc.want {
 			t.Errorf("%s: container MAC %s, want %s", tc.id, got, tc.want)
 		}
-		e.del(l, rt)
+		e.Del(l, rt)
 	}
 }
 

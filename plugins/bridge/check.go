@@ -14,6 +14,7 @@ import (
 	"github.com/containernetworking/plugins/pkg/ns"
 	"github.com/vishvananda/netlink"
 
+	"github.com/cnictl/cnictl/plugins"
 	"github.com/cnictl/cnictl/plugins/internal/nat"
 )
 
@@ -26,7 +27,7 @@ func cmdCheck(args *skel.CmdArgs) error {
 		return err
 	}
 	if err := check(c, args); err != nil {
-		return fmt.Errorf("bridge: %s: %w", describe(c, args), err)
+		return fmt.Errorf("bridge: %s: %w", plugins.Describe(c.Name, args), err)
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package bridge_test
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"os/exec"
@@ -9,21 +8,23 @@ import (
 	"testing"
 
 	"github.com/vishvananda/netlink"
+
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // TestCheck runs CHECK after ADD, then after each kind of tampering, each
 // on a fresh attachment: CHECK must fail and say what is wrong. CHECK
 // exists from cniVersion 0.4.0 on.
 func TestCheck(t *testing.T) {
-	e := newEnv(t, ours, "cnib7", "net-check")
-	l := e.list("net-check", "1.1.0", masqConf("cnib7"))
+	e := newEnv(t, plugintest.Ours, "cnib7", "net-check")
+	l := list(e, "net-check", "1.1.0", masqConf("cnib7"))
 	for i, tc := range []struct {
 		name   string
 		tamper func(t *testing.T, nsPath, hostVeth string)
 		want   string
 	}{
 		{"container address deleted", func(t *testing.T, nsPath, _ string) {
-			inNS(t, nsPath, func() error {
+			plugintest.In(t, nsPath, func() error {
 				eth0, err := netlink.LinkByName("eth0")
 				if err != nil {
 					return err
@@ -36,7 +37,7 @@ func TestCheck(t *testing.T) {
 			})
 		}, "10.52.0."},
 		{"default route deleted", func(t *testing.T, nsPath, _ string) {
-			inNS(t, nsPath, func() error {
+			plugintest.In(t, nsPath, func() error {
 				return netlink.RouteDel(&netlink.Route{Dst: &net.IPNet{IP: net.IPv4zero, Mask: net.CIDRMask(0, 32)}})
 			})
 		}, "Expected Route {Dst:{IP:0.0.0.0"},
@@ -49,17 +50,17 @@ func TestCheck(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			id := fmt.Sprintf("c%d", i)
-			nsPath := e.container(id)
-			rt, res := e.add(l, id, nsPath)
-			if err := e.cni.Check(context.Background(), l, rt); err != nil {
+			nsPath := e.Container(id)
+			rt, res := e.Attach(l, id, nsPath)
+			if err := e.Check(l, rt); err != nil {
 				t.Fatalf("CHECK after ADD: %v", err)
 			}
-			tc.tamper(t, nsPath, asCurrent(t, res).Interfaces[1].Name)
-			err := e.cni.Check(context.Background(), l, rt)
+			tc.tamper(t, nsPath, plugintest.AsCurrent(t, res).Interfaces[1].Name)
+			err := e.Check(l, rt)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("CHECK after tampering: %v, want an error with %q", err, tc.want)
 			}
-			e.del(l, rt)
+			e.Del(l, rt)
 		})
 	}
 }
@@ -68,10 +69,10 @@ func TestCheck(t *testing.T) {
 func TestCheckOldVersions(t *testing.T) {
 	for _, v := range []string{"0.4.0", "1.0.0"} {
 		t.Run(v, func(t *testing.T) {
-			e := newEnv(t, ours, "cnib8", "net-checkv")
-			l := e.list("net-checkv", v, masqConf("cnib8"))
-			rt, _ := e.add(l, "c1", e.container("c1"))
-			if err := e.cni.Check(context.Background(), l, rt); err != nil {
+			e := newEnv(t, plugintest.Ours, "cnib8", "net-checkv")
+			l := list(e, "net-checkv", v, masqConf("cnib8"))
+			rt, _ := e.Attach(l, "c1", e.Container("c1"))
+			if err := e.Check(l, rt); err != nil {
 				t.Fatal(err)
 			}
 		})

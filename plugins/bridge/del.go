@@ -9,6 +9,7 @@ import (
 	"github.com/containernetworking/plugins/pkg/ipam"
 	"github.com/containernetworking/plugins/pkg/ns"
 
+	"github.com/cnictl/cnictl/plugins"
 	"github.com/cnictl/cnictl/plugins/internal/nat"
 )
 
@@ -23,7 +24,7 @@ func cmdDel(args *skel.CmdArgs) error {
 		return err
 	}
 	if err := del(c, args); err != nil {
-		return fmt.Errorf("bridge: %s: %w", describe(c, args), err)
+		return fmt.Errorf("bridge: %s: %w", plugins.Describe(c.Name, args), err)
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/vishvananda/netlink"
+
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // TestDelAfterNetnsGone deletes the container's namespace before DEL: DEL
@@ -13,23 +15,21 @@ import (
 func TestDelAfterNetnsGone(t *testing.T) {
 	for _, v := range versions {
 		t.Run(v, func(t *testing.T) {
-			e := newEnv(t, ours, "cnib5", "net-gone")
-			l := e.list("net-gone", v, masqConf("cnib5"))
-			nsPath := e.container("c1")
-			rt, res := e.add(l, "c1", nsPath)
-			hostVeth := asCurrent(t, res).Interfaces[1].Name
-			if got := e.allocations("net-gone"); len(got) != 2 {
+			e := newEnv(t, plugintest.Ours, "cnib5", "net-gone")
+			l := list(e, "net-gone", v, masqConf("cnib5"))
+			nsPath := e.Container("c1")
+			rt, res := e.Attach(l, "c1", nsPath)
+			hostVeth := plugintest.AsCurrent(t, res).Interfaces[1].Name
+			if got := e.Allocations("net-gone"); len(got) != 2 {
 				t.Fatalf("allocations after ADD: %v", got)
 			}
-			if err := e.netns.Delete("c1"); err != nil {
-				t.Fatal(err)
-			}
-			e.del(l, rt)
-			e.del(l, rt)
-			if got := e.allocations("net-gone"); len(got) != 0 {
+			e.DeleteContainer("c1")
+			e.Del(l, rt)
+			e.Del(l, rt)
+			if got := e.Allocations("net-gone"); len(got) != 0 {
 				t.Errorf("allocations left: %v", got)
 			}
-			if got := nftRuleset(t); strings.TrimSpace(got) != "" {
+			if got := plugintest.Ruleset(t); strings.TrimSpace(got) != "" {
 				t.Errorf("ruleset left:\n%s", got)
 			}
 			// The kernel removes the veth pair with the namespace, a
@@ -41,16 +41,16 @@ func TestDelAfterNetnsGone(t *testing.T) {
 
 // TestDelRepeated runs DEL on an attachment twice, and on one never added.
 func TestDelRepeated(t *testing.T) {
-	e := newEnv(t, ours, "cnib6", "net-twice")
-	l := e.list("net-twice", "1.1.0", masqConf("cnib6"))
-	nsPath := e.container("c1")
-	rt, _ := e.add(l, "c1", nsPath)
-	e.del(l, rt)
-	e.del(l, rt)
+	e := newEnv(t, plugintest.Ours, "cnib6", "net-twice")
+	l := list(e, "net-twice", "1.1.0", masqConf("cnib6"))
+	nsPath := e.Container("c1")
+	rt, _ := e.Attach(l, "c1", nsPath)
+	e.Del(l, rt)
+	e.Del(l, rt)
 	never := *rt
 	never.ContainerID = "never"
-	e.del(l, &never)
-	if got := e.allocations("net-twice"); len(got) != 0 {
+	e.Del(l, &never)
+	if got := e.Allocations("net-twice"); len(got) != 0 {
 		t.Errorf("allocations left: %v", got)
 	}
 }

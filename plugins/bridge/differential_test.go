@@ -1,7 +1,6 @@
 package bridge_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -10,6 +9,7 @@ import (
 	"github.com/containernetworking/cni/pkg/types"
 
 	"github.com/cnictl/cnictl/plugins/internal/nat/nattest"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // observed is what a scenario saw of one bridge plugin.
@@ -23,31 +23,31 @@ type observed struct {
 
 // scenario attaches two containers to a masquerading dual-stack gateway
 // network with the bridge plugin of which, at cniVersion v, and observes.
-func scenario(t *testing.T, which impl, v string) observed {
+func scenario(t *testing.T, which plugintest.Impl, v string) observed {
 	e := newEnv(t, which, "cnidiff0", "net-diff")
 	out := nattest.NewOutside(t, "dout0", "192.0.2.1/24", "192.0.2.2/24", "10.57.0.0/24")
-	l := e.list("net-diff", v, map[string]any{
+	l := list(e, "net-diff", v, map[string]any{
 		"bridge": "cnidiff0", "isDefaultGateway": true, "ipMasq": true, "ipMasqBackend": "nftables",
 		"hairpinMode": true, "mtu": 1450, "ipam": dualStack("10.57.0.0/24", "fd00:57::/64"),
 	})
 	o := observed{Facts: map[string]bool{}}
-	ns1, ns2 := e.container("c1"), e.container("c2")
-	rt1, r1 := e.add(l, "c1", ns1)
-	rt2, r2 := e.add(l, "c2", ns2)
+	ns1, ns2 := e.Container("c1"), e.Container("c2")
+	rt1, r1 := e.Attach(l, "c1", ns1)
+	rt2, r2 := e.Attach(l, "c2", ns2)
 	for _, r := range []types.Result{r1, r2} {
 		o.Results = append(o.Results, normalize(t, resultJSON(t, r, v)))
 	}
-	c2 := asCurrent(t, r2)
+	c2 := plugintest.AsCurrent(t, r2)
 	for _, dst := range []string{c2.IPs[0].Address.IP.String(), c2.IPs[1].Address.IP.String(), "10.57.0.1", "fd00:57::1"} {
-		o.Facts["ping "+dst] = e.ping(ns1, dst) == nil
+		o.Facts["ping "+dst] = plugintest.Reach(ns1, dst) == nil
 	}
 	o.Facts["masqueraded"] = out.SourceFrom(t, ns1).Equal(out.HostAddr)
 	if v != "0.3.1" {
-		o.Facts["check"] = e.cni.Check(context.Background(), l, rt1) == nil
+		o.Facts["check"] = e.Check(l, rt1) == nil
 	}
-	e.del(l, rt1)
-	e.del(l, rt2)
-	o.Facts["addresses released"] = len(e.allocations("net-diff")) == 0
+	e.Del(l, rt1)
+	e.Del(l, rt2)
+	o.Facts["addresses released"] = len(e.Allocations("net-diff")) == 0
 	return o
 }
 
@@ -80,8 +80,8 @@ func TestDifferential(t *testing.T) {
 	for _, v := range versions {
 		t.Run(v, func(t *testing.T) {
 			var got, want observed
-			t.Run("cnictl", func(t *testing.T) { got = scenario(t, ours, v) })
-			t.Run("reference", func(t *testing.T) { want = scenario(t, reference, v) })
+			t.Run("cnictl", func(t *testing.T) { got = scenario(t, plugintest.Ours, v) })
+			t.Run("reference", func(t *testing.T) { want = scenario(t, plugintest.Reference, v) })
 			if !reflect.DeepEqual(got.Results, want.Results) {
 				t.Errorf("results differ:\ncnictl:    %s\nreference: %s", dump(got.Results), dump(want.Results))
 			}

@@ -10,12 +10,13 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/cnictl/cnictl/libcni"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // TestRejectedConfigurations fails ADD, without creating anything, for
 // what the plugin does not do.
 func TestRejectedConfigurations(t *testing.T) {
-	e := newEnv(t, ours, "cnib10", "net-bad")
+	e := newEnv(t, plugintest.Ours, "cnib10", "net-bad")
 	ipam := map[string]any{"type": "host-local", "subnet": "10.55.0.0/24"}
 	for i, tc := range []struct {
 		conf map[string]any
@@ -29,9 +30,9 @@ func TestRejectedConfigurations(t *testing.T) {
 		{map[string]any{"ipMasq": true, "ipMasqBackend": "ebtables", "ipam": ipam}, "unknown ipMasqBackend"},
 	} {
 		tc.conf["bridge"] = "cnib10"
-		l := e.list("net-bad", "1.1.0", tc.conf)
-		rt := &libcni.RuntimeConf{ContainerID: "c1", NetNS: e.container(fmt.Sprintf("bad%d", i)), IfName: "eth0"}
-		_, err := e.cni.Add(context.Background(), l, rt)
+		l := list(e, "net-bad", "1.1.0", tc.conf)
+		rt := &libcni.RuntimeConf{ContainerID: "c1", NetNS: e.Container(fmt.Sprintf("bad%d", i)), IfName: "eth0"}
+		_, err := e.CNI.Add(context.Background(), l, rt)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ADD with %v: %v, want an error with %q", tc.conf, err, tc.want)
 		}
@@ -44,16 +45,16 @@ func TestRejectedConfigurations(t *testing.T) {
 // TestLayer2Only attaches without IPAM: the container interface is up
 // without addresses; with disableContainerInterface it stays down.
 func TestLayer2Only(t *testing.T) {
-	e := newEnv(t, ours, "cnib11")
+	e := newEnv(t, plugintest.Ours, "cnib11")
 	for i, disable := range []bool{false, true} {
-		l := e.list("net-l2", "1.1.0", map[string]any{"bridge": "cnib11", "disableContainerInterface": disable})
+		l := list(e, "net-l2", "1.1.0", map[string]any{"bridge": "cnib11", "disableContainerInterface": disable})
 		id := []string{"up", "down"}[i]
-		nsPath := e.container(id)
-		_, res := e.add(l, id, nsPath)
-		if cur := asCurrent(t, res); len(cur.Interfaces) != 3 || len(cur.IPs) != 0 {
+		nsPath := e.Container(id)
+		_, res := e.Attach(l, id, nsPath)
+		if cur := plugintest.AsCurrent(t, res); len(cur.Interfaces) != 3 || len(cur.IPs) != 0 {
 			t.Errorf("%s: result %v", id, cur)
 		}
-		inNS(t, nsPath, func() error {
+		plugintest.In(t, nsPath, func() error {
 			eth0, err := netlink.LinkByName("eth0")
 			if err != nil {
 				return err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cnictl/cnictl/internal/testbin"
 	"github.com/cnictl/cnictl/libcni"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // TestGC attaches three containers with NAT and the MAC spoof check, then
@@ -18,18 +19,18 @@ import (
 // GC), NAT and spoof checks, from its own state. The reference host-local
 // has no GC, so this test uses cnictl's.
 func TestGC(t *testing.T) {
-	e := newEnv(t, ours, "cnib9", "net-gc")
+	e := newEnv(t, plugintest.Ours, "cnib9", "net-gc")
 	dir := testbin.Build(t, "github.com/cnictl/cnictl/plugins/cmd/bridge", "github.com/cnictl/cnictl/plugins/cmd/host-local")
-	e.cni = libcni.New(libcni.WithPluginDirs(dir), libcni.WithCacheDir(e.cacheDir))
+	e.CNI = libcni.New(libcni.WithPluginDirs(dir), libcni.WithCacheDir(e.CacheDir))
 	conf := masqConf("cnib9")
 	conf["macspoofchk"] = true
-	l := e.list("net-gc", "1.1.0", conf)
+	l := list(e, "net-gc", "1.1.0", conf)
 	var ips []string
 	for _, id := range []string{"c1", "c2", "c3"} {
-		_, res := e.add(l, id, e.container(id))
-		ips = append(ips, asCurrent(t, res).IPs[0].Address.IP.String())
+		_, res := e.Attach(l, id, e.Container(id))
+		ips = append(ips, plugintest.AsCurrent(t, res).IPs[0].Address.IP.String())
 	}
-	if err := e.cni.Status(context.Background(), l); err != nil {
+	if err := e.CNI.Status(context.Background(), l); err != nil {
 		t.Errorf("STATUS: %v", err)
 	}
 
@@ -37,10 +38,10 @@ func TestGC(t *testing.T) {
 	if err := fresh.GC(context.Background(), l, []types.GCAttachment{{ContainerID: "c1", IfName: "eth0"}}); err != nil {
 		t.Fatalf("GC: %v", err)
 	}
-	if got := e.allocations("net-gc"); !slices.Contains(got, ips[0]) || len(got) != 2 {
+	if got := e.Allocations("net-gc"); !slices.Contains(got, ips[0]) || len(got) != 2 {
 		t.Errorf("allocations after GC: %v, want c1's two", got)
 	}
-	ruleset := nftRuleset(t)
+	ruleset := plugintest.Ruleset(t)
 	for _, id := range []string{"c2", "c3"} {
 		if strings.Contains(ruleset, "net-gc "+id+" eth0") {
 			t.Errorf("%s's elements are left after GC:\n%s", id, ruleset)
@@ -49,7 +50,7 @@ func TestGC(t *testing.T) {
 	if got := strings.Count(ruleset, `comment "net-gc c1 eth0"`); got != 4 {
 		t.Errorf("c1 has %d commented elements after GC, want 4 (2 NAT, 2 spoof check):\n%s", got, ruleset)
 	}
-	if err := e.cni.Check(context.Background(), l, &libcni.RuntimeConf{ContainerID: "c1", IfName: "eth0"}); err != nil {
+	if err := e.Check(l, &libcni.RuntimeConf{ContainerID: "c1", IfName: "eth0"}); err != nil {
 		t.Errorf("CHECK of c1 after GC: %v", err)
 	}
 }

@@ -3,11 +3,7 @@ package bridge
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"net"
-	"os"
-	"path/filepath"
-	"syscall"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/binaryutil"
@@ -15,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/cnictl/cnictl/plugins/internal/nat"
+	"github.com/cnictl/cnictl/plugins/internal/nftutil"
 )
 
 // The MAC spoof check (macspoofchk) drops frames that a container sends
@@ -100,36 +97,19 @@ func spoofComment(a nat.Attachment) string {
 	return a.Network + " " + a.ContainerID + " " + a.IfName
 }
 
-// spoofLockDir is the directory locked while the table changes.
-func spoofLockDir() string { return filepath.Join(filepath.Dir(nat.StateDir()), "macspoof") }
-
 // withSpoofLock runs fn with the lock held and a connection to nftables.
+// The lock is the state directory macspoof (see nftutil.StateDir).
 // Without create, a missing lock directory means that no check was ever
 // set up, and fn does not run.
 func withSpoofLock(create bool, fn func(c *nftables.Conn) error) error {
-	dir := spoofLockDir()
-	if create {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return fmt.Errorf("creating %s: %w", dir, err)
-		}
-	}
-	f, err := os.Open(dir)
-	if errors.Is(err, fs.ErrNotExist) && !create {
+	s, err := nftutil.Open(nftutil.StateDir("macspoof"), create)
+	if errors.Is(err, nftutil.ErrNoState) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("opening %s: %w", dir, err)
+		return err
 	}
-	defer f.Close()
-	for {
-		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
-		if !errors.Is(err, syscall.EINTR) {
-			break
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("locking %s: %w", dir, err)
-	}
+	defer s.Close()
 	c, err := nftables.New(nftables.AsLasting())
 	if err != nil {
 		return fmt.Errorf("connecting to nftables: %w", err)

@@ -21,7 +21,7 @@ func cmdAdd(args *skel.CmdArgs) error {
 	if err != nil {
 		return err
 	}
-	a := attachment(conf.network, args)
+	a := nftutil.AttachmentOf(conf.network, args)
 	if conf.prevResult == nil {
 		return fmt.Errorf("firewall: %s: missing prevResult from earlier plugin", a)
 	}
@@ -29,11 +29,6 @@ func cmdAdd(args *skel.CmdArgs) error {
 		return fmt.Errorf("firewall: %s: %w", a, err)
 	}
 	return types.PrintResult(conf.prevResult, conf.cniVersion)
-}
-
-// attachment is the attachment a command is about.
-func attachment(network string, args *skel.CmdArgs) nftutil.Attachment {
-	return nftutil.Attachment{Network: network, ContainerID: args.ContainerID, IfName: args.IfName}
 }
 
 // add replaces what a had installed, if anything, with what conf asks for.
@@ -57,7 +52,7 @@ func add(conf *config, a nftutil.Attachment) error {
 	if err != nil {
 		return err
 	}
-	defer r.close()
+	defer r.Close()
 	var old record
 	ok, err := s.ReadRecord(a, &old)
 	if err != nil {

@@ -2,7 +2,6 @@ package firewall
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -20,7 +19,7 @@ func cmdCheck(args *skel.CmdArgs) error {
 	if err != nil {
 		return err
 	}
-	a := attachment(conf.network, args)
+	a := nftutil.AttachmentOf(conf.network, args)
 	if conf.prevResult == nil {
 		return fmt.Errorf("firewall: %s: missing prevResult from earlier plugin", a)
 	}
@@ -29,9 +28,6 @@ func cmdCheck(args *skel.CmdArgs) error {
 	}
 	return nil
 }
-
-// errNotRecorded is CHECK's error when ADD left no trace.
-var errNotRecorded = errors.New("nothing is recorded for the attachment")
 
 // check verifies what a installed.
 func check(conf *config, a nftutil.Attachment) error {
@@ -45,37 +41,18 @@ func check(conf *config, a nftutil.Attachment) error {
 	if err := checkLegacyForward(); err != nil {
 		return err
 	}
-	s, err := nftutil.Open(nftutil.StateDir(pluginName), false)
-	if errors.Is(err, nftutil.ErrNoState) {
-		return errNotRecorded
-	}
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	var got record
-	ok, err := s.ReadRecord(a, &got)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return errNotRecorded
-	}
-	switch {
-	case !slices.Equal(got.Addresses, want.Addresses):
-		return fmt.Errorf("addresses %v are recorded, prevResult has %v", got.Addresses, want.Addresses)
-	case got.Policy != want.Policy || got.Bridge != want.Bridge:
-		return fmt.Errorf("ingress policy %q on bridge %q is recorded, the configuration asks for %q on %q", got.Policy, got.Bridge, want.Policy, want.Bridge)
-	}
-	r, err := openRuleset()
-	if err != nil {
-		return err
-	}
-	defer r.close()
-	if err := r.check(want); err != nil {
-		return err
-	}
-	return r.checkForwardAccept()
+	return records.Check(a, func(_ *nftutil.Store, r *ruleset, got *record) error {
+		switch {
+		case !slices.Equal(got.Addresses, want.Addresses):
+			return fmt.Errorf("addresses %v are recorded, prevResult has %v", got.Addresses, want.Addresses)
+		case got.Policy != want.Policy || got.Bridge != want.Bridge:
+			return fmt.Errorf("ingress policy %q on bridge %q is recorded, the configuration asks for %q on %q", got.Policy, got.Bridge, want.Policy, want.Bridge)
+		}
+		if err := r.check(want); err != nil {
+			return err
+		}
+		return r.checkForwardAccept()
+	})
 }
 
 // check verifies that the chain has rules and the sets hold rec's

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cnictl/cnictl/libcni"
 	"github.com/cnictl/cnictl/plugins/internal/nftutil/nfttest"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // dropScenario is a host whose iptables-nft FORWARD chains drop by policy,
@@ -16,11 +17,11 @@ type dropScenario struct {
 	e      *nfttest.Env
 	l      *libcni.NetworkConfigList
 	c1, p1 *nfttest.Container
-	probes []probe
+	probes []nfttest.Probe
 }
 
 // newDropScenario sets the scenario up with which's firewall.
-func newDropScenario(t *testing.T, which impl) *dropScenario {
+func newDropScenario(t *testing.T, which plugintest.Impl) *dropScenario {
 	t.Helper()
 	e := newEnv(t, which, "fwdrop", "fwplain")
 	iptables(t, "iptables", "-P", "FORWARD", "DROP")
@@ -33,12 +34,12 @@ func newDropScenario(t *testing.T, which impl) *dropScenario {
 	s.c1 = e.Add(l, "c1", nil)
 	s.p1 = e.Add(lp, "p1", nil)
 	s.c1.Serve(7001)
-	s.probes = []probe{
-		{"container to outside", s.c1.NS, hostPort(out.OutsideAddrs[0], 7000)},
-		{"IPv6 container to outside", s.c1.NS, hostPort(out.OutsideAddrs[1], 7000)},
-		{"outside to container", out.NS, hostPort(s.c1.IP(false), 7001)},
-		{"IPv6 outside to container", out.NS, hostPort(s.c1.IP(true), 7001)},
-		{"unprotected container to outside", s.p1.NS, hostPort(out.OutsideAddrs[0], 7000)},
+	s.probes = []nfttest.Probe{
+		{Name: "container to outside", NS: s.c1.NS, Network: "tcp", Addr: nfttest.HostPort(out.OutsideAddrs[0], 7000)},
+		{Name: "IPv6 container to outside", NS: s.c1.NS, Network: "tcp", Addr: nfttest.HostPort(out.OutsideAddrs[1], 7000)},
+		{Name: "outside to container", NS: out.NS, Network: "tcp", Addr: nfttest.HostPort(s.c1.IP(false), 7001)},
+		{Name: "IPv6 outside to container", NS: out.NS, Network: "tcp", Addr: nfttest.HostPort(s.c1.IP(true), 7001)},
+		{Name: "unprotected container to outside", NS: s.p1.NS, Network: "tcp", Addr: nfttest.HostPort(out.OutsideAddrs[0], 7000)},
 	}
 	return s
 }
@@ -49,8 +50,8 @@ func newDropScenario(t *testing.T, which impl) *dropScenario {
 // and a container without the plugin stays cut off. The one rule in
 // iptables' FORWARD chains reads as an iptables rule and goes with DEL.
 func TestForwardDrop(t *testing.T) {
-	s := newDropScenario(t, ours)
-	compare(t, "attached", run(s.probes), map[string]string{
+	s := newDropScenario(t, plugintest.Ours)
+	nfttest.Compare(t, "attached", nfttest.Run(s.probes), map[string]string{
 		"container to outside": "outside", "IPv6 container to outside": "outside",
 		"outside to container": "-", "IPv6 outside to container": "-",
 		"unprotected container to outside": "-",
@@ -65,36 +66,36 @@ func TestForwardDrop(t *testing.T) {
 	if err := s.c1.Check(); err != nil {
 		t.Errorf("CHECK: %v", err)
 	}
-	t.Logf("nft list ruleset:\n%s", listRuleset(t))
+	t.Logf("nft list ruleset:\n%s", plugintest.Ruleset(t))
 	s.c1.Del()
 	for _, cmd := range []string{"iptables", "ip6tables"} {
 		if got := iptables(t, cmd, "-S", "FORWARD"); got != "-P FORWARD DROP" {
 			t.Errorf("%s -S FORWARD after DEL:\n%s", cmd, got)
 		}
 	}
-	if rs := listRuleset(t); strings.Contains(rs, tableName) {
+	if rs := plugintest.Ruleset(t); strings.Contains(rs, tableName) {
 		t.Errorf("table %s left after DEL:\n%s", tableName, rs)
 	}
-	compare(t, "after DEL", run(s.probes[4:]), map[string]string{"unprotected container to outside": "-"})
+	nfttest.Compare(t, "after DEL", nfttest.Run(s.probes[4:]), map[string]string{"unprotected container to outside": "-"})
 }
 
 // TestForwardDropDifferential runs the scenario with the reference plugin
 // and with cnictl's: the same connections succeed.
 func TestForwardDropDifferential(t *testing.T) {
-	results := map[impl]map[string]string{}
-	for _, which := range []impl{reference, ours} {
+	results := map[plugintest.Impl]map[string]string{}
+	for _, which := range []plugintest.Impl{plugintest.Reference, plugintest.Ours} {
 		t.Run(string(which), func(t *testing.T) {
 			s := newDropScenario(t, which)
-			results[which] = run(s.probes)
+			results[which] = nfttest.Run(s.probes)
 		})
 	}
-	compare(t, "cnictl vs reference", results[ours], results[reference])
+	nfttest.Compare(t, "cnictl vs reference", results[plugintest.Ours], results[plugintest.Reference])
 }
 
 // TestCheckFindsMissingForwardRule deletes cnictl's rule from iptables'
 // FORWARD chain behind its back: CHECK says so, a new ADD puts it back.
 func TestCheckFindsMissingForwardRule(t *testing.T) {
-	s := newDropScenario(t, ours)
+	s := newDropScenario(t, plugintest.Ours)
 	iptables(t, "iptables", "-D", "FORWARD", "1")
 	err := s.c1.Check()
 	if err == nil || !strings.Contains(err.Error(), "ip filter FORWARD has policy drop and no rule accepting container traffic") {

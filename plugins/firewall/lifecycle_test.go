@@ -20,13 +20,14 @@ import (
 	"github.com/cnictl/cnictl/netnsmgr"
 	"github.com/cnictl/cnictl/plugins/internal/nftutil"
 	"github.com/cnictl/cnictl/plugins/internal/nftutil/nfttest"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // TestGC forgets an attachment, as a runtime that lost track of it would:
 // GC with only the other one valid removes the forgotten one's address
 // and keeps the valid one's.
 func TestGC(t *testing.T) {
-	e := newEnv(t, ours, "fwgc")
+	e := newEnv(t, plugintest.Ours, "fwgc")
 	l := e.Network(nfttest.Bridge{Name: "fwgc", Device: "cnifwgc", Subnets: []string{"10.85.0.0/24"}},
 		firewallConf(map[string]any{"ingressPolicy": policyIsolated}))
 	c1, c2 := e.Add(l, "c1", nil), e.Add(l, "c2", nil)
@@ -34,7 +35,7 @@ func TestGC(t *testing.T) {
 	if err := e.CNI.GC(context.Background(), l, []types.GCAttachment{{ContainerID: "c1", IfName: "eth0"}}); err != nil {
 		t.Fatalf("GC: %v", err)
 	}
-	rs := listRuleset(t)
+	rs := plugintest.Ruleset(t)
 	if !strings.Contains(rs, c1.IP(false).String()+` comment "fwgc c1 eth0"`) || strings.Contains(rs, c2.IP(false).String()) {
 		t.Errorf("after GC, the ruleset should hold c1's address and not c2's:\n%s", rs)
 	}
@@ -51,7 +52,7 @@ func TestGC(t *testing.T) {
 // TestCheckFindsMissingElement deletes a set element behind the plugin's
 // back: CHECK says which, and DEL still cleans up.
 func TestCheckFindsMissingElement(t *testing.T) {
-	e := newEnv(t, ours, "fwcheck")
+	e := newEnv(t, plugintest.Ours, "fwcheck")
 	l := e.Network(nfttest.Bridge{Name: "fwcheck", Device: "cnifwck", Subnets: []string{"10.86.0.0/24"}}, firewallConf(nil))
 	c1 := e.Add(l, "c1", nil)
 	ip := c1.IP(false).String()
@@ -190,7 +191,7 @@ func TestConfigErrors(t *testing.T) {
 
 // TestStateLayout checks what an ADD leaves in the state directory.
 func TestStateLayout(t *testing.T) {
-	e := newEnv(t, ours, "fwstate")
+	e := newEnv(t, plugintest.Ours, "fwstate")
 	l := e.Network(nfttest.Bridge{Name: "fwstate", Device: "cnifwst", Subnets: []string{"10.87.0.0/24"}},
 		firewallConf(map[string]any{"ingressPolicy": policySameBridge}))
 	c1 := e.Add(l, "c1", nil)

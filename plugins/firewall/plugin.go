@@ -111,7 +111,7 @@ var Plugin = plugins.Plugin{
 	Funcs: skel.CNIFuncs{
 		Add:    cmdAdd,
 		Check:  cmdCheck,
-		Del:    cmdDel,
+		Del:    records.CmdDel,
 		GC:     cmdGC,
 		Status: cmdStatus,
 	},

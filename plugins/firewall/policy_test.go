@@ -4,13 +4,14 @@ import (
 	"testing"
 
 	"github.com/cnictl/cnictl/plugins/internal/nftutil/nfttest"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // policyScenario puts containers a1 and a2 on network A and b1 on network
 // B, both with ingress policy policy, and o1 on network O, which is open,
 // next to an outside namespace, with which's firewall. Every container
 // answers on TCP 7000. It returns the probes between them.
-func policyScenario(t *testing.T, which impl, policy string, brNetfilter bool) []probe {
+func policyScenario(t *testing.T, which plugintest.Impl, policy string, brNetfilter bool) []nfttest.Probe {
 	t.Helper()
 	e := newEnv(t, which, "fwa", "fwb", "fwo")
 	e.SetBridgeNetfilter(brNetfilter)
@@ -25,15 +26,15 @@ func policyScenario(t *testing.T, which impl, policy string, brNetfilter bool) [
 	for _, c := range []*nfttest.Container{a1, a2, b1, o1} {
 		c.Serve(7000)
 	}
-	to := func(c *nfttest.Container) string { return hostPort(c.IP(false), 7000) }
-	return []probe{
-		{"same bridge", a1.NS, to(a2)},
-		{"to the other network", a1.NS, to(b1)},
-		{"from the other network", b1.NS, to(a1)},
-		{"to the open network", a1.NS, to(o1)},
-		{"from the open network", o1.NS, to(a1)},
-		{"from the host", "", to(a1)},
-		{"from outside", out.NS, to(a1)},
+	to := func(c *nfttest.Container) string { return nfttest.HostPort(c.IP(false), 7000) }
+	return []nfttest.Probe{
+		{Name: "same bridge", NS: a1.NS, Network: "tcp", Addr: to(a2)},
+		{Name: "to the other network", NS: a1.NS, Network: "tcp", Addr: to(b1)},
+		{Name: "from the other network", NS: b1.NS, Network: "tcp", Addr: to(a1)},
+		{Name: "to the open network", NS: a1.NS, Network: "tcp", Addr: to(o1)},
+		{Name: "from the open network", NS: o1.NS, Network: "tcp", Addr: to(a1)},
+		{Name: "from the host", Network: "tcp", Addr: to(a1)},
+		{Name: "from outside", NS: out.NS, Network: "tcp", Addr: to(a1)},
 	}
 }
 
@@ -47,8 +48,8 @@ func TestIngressPolicy(t *testing.T) {
 		sameBridge string
 	}{{policySameBridge, "a2"}, {policyIsolated, "-"}} {
 		t.Run(tc.policy, func(t *testing.T) {
-			probes := policyScenario(t, ours, tc.policy, true)
-			compare(t, tc.policy, run(probes), map[string]string{
+			probes := policyScenario(t, plugintest.Ours, tc.policy, true)
+			nfttest.Compare(t, tc.policy, nfttest.Run(probes), map[string]string{
 				"same bridge": tc.sameBridge, "to the other network": "-", "from the other network": "-",
 				"to the open network": "o1", "from the open network": "a1", "from the host": "a1", "from outside": "a1",
 			})
@@ -69,13 +70,13 @@ func TestIngressPolicyDifferential(t *testing.T) {
 		{"isolated without br_netfilter", policyIsolated, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			results := map[impl]map[string]string{}
-			for _, which := range []impl{reference, ours} {
+			results := map[plugintest.Impl]map[string]string{}
+			for _, which := range []plugintest.Impl{plugintest.Reference, plugintest.Ours} {
 				t.Run(string(which), func(t *testing.T) {
-					results[which] = run(policyScenario(t, which, tc.policy, tc.brNetfilter))
+					results[which] = nfttest.Run(policyScenario(t, which, tc.policy, tc.brNetfilter))
 				})
 			}
-			compare(t, "cnictl vs reference", results[ours], results[reference])
+			nfttest.Compare(t, "cnictl vs reference", results[plugintest.Ours], results[plugintest.Reference])
 		})
 	}
 }

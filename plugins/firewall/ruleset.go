@@ -20,8 +20,8 @@ func openRuleset() (*ruleset, error) {
 	return &ruleset{c: c}, nil
 }
 
-// close closes the connection.
-func (r *ruleset) close() { r.c.CloseLasting() }
+// Close closes the connection.
+func (r *ruleset) Close() { r.c.CloseLasting() }
 
 // hasChain reports whether the table's forward chain has rules, which it
 // has from its creation on.

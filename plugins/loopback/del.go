@@ -1,13 +1,14 @@
 package loopback
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/containernetworking/cni/pkg/skel"
 	"github.com/containernetworking/plugins/pkg/netlinksafe"
 	"github.com/containernetworking/plugins/pkg/ns"
 	"github.com/vishvananda/netlink"
+
+	"github.com/cnictl/cnictl/plugins"
 )
 
 // cmdDel brings lo down. A namespace that is not given or no longer exists
@@ -26,16 +27,8 @@ func cmdDel(args *skel.CmdArgs) error {
 		}
 		return nil
 	})
-	if err == nil || netnsGone(err) {
+	if err == nil || plugins.NetnsGone(err) {
 		return nil
 	}
 	return fmt.Errorf("loopback: netns %s: %w", args.Netns, err)
-}
-
-// netnsGone reports whether err says that a namespace path does not exist
-// or no longer holds a namespace.
-func netnsGone(err error) bool {
-	var notExist ns.NSPathNotExistErr
-	var notNS ns.NSPathNotNSErr
-	return errors.As(err, &notExist) || errors.As(err, &notNS)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/cnictl/cnictl/libcni"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // loCase is a network with the loopback plugin and what ADD prints.
@@ -40,61 +41,61 @@ var cases = []loCase{
 }
 
 // network builds the case's network at cniVersion v.
-func (c loCase) network(t *testing.T, e *env, v string) *libcni.NetworkConfigList {
+func (c loCase) network(t *testing.T, e *plugintest.Env, v string) *libcni.NetworkConfigList {
 	t.Helper()
 	plugins := make([]map[string]any, len(c.chain))
 	for i, p := range c.chain {
-		plugins[i] = parse(t, p)
+		plugins[i] = plugintest.Parse(t, p)
 	}
-	return e.list("lo-"+c.name, v, plugins...)
+	return e.List("lo-"+c.name, v, plugins...)
 }
 
 func TestAddCheckDel(t *testing.T) {
 	for _, c := range cases {
 		for _, v := range versions {
 			t.Run(c.name+"/"+v, func(t *testing.T) {
-				e := newEnv(t, ours, "lo-"+c.name)
+				e := newEnv(t, plugintest.Ours, "lo-"+c.name)
 				l := c.network(t, e, v)
-				nsPath := e.container("lo")
+				nsPath := e.Container("lo")
 				if c.loDown {
 					setLo(t, nsPath, false)
 				}
-				rt, _ := e.add(l, "ctr-lo", nsPath)
-				printed := e.printed("loopback", "ADD")
-				if got := printedVersion(t, printed); got != v {
+				rt, _ := e.Attach(l, "ctr-lo", nsPath)
+				printed := e.Printed("loopback", "ADD")
+				if got := plugintest.PrintedVersion(t, printed); got != v {
 					t.Fatalf("ADD printed a result of version %s, want %s", got, v)
 				}
 				if c.want == "" {
-					sameResult(t, printed, normalize(t, e.printed("ptp", "ADD")))
+					plugintest.SameResult(t, printed, plugintest.Normalize(t, e.Printed("ptp", "ADD")))
 				} else {
-					sameResult(t, printed, wantResult(t, c.want, v))
+					plugintest.SameResult(t, printed, plugintest.WantResult(t, c.want, v))
 				}
 				if !loUp(t, nsPath) {
 					t.Fatal("lo is down after ADD")
 				}
-				ping(t, nsPath, "127.0.0.1")
-				if atLeast(v, "0.4.0") {
-					if err := e.check(l, rt); err != nil {
+				plugintest.Ping(t, nsPath, "127.0.0.1")
+				if plugintest.AtLeast(v, "0.4.0") {
+					if err := e.Check(l, rt); err != nil {
 						t.Fatalf("CHECK: %v", err)
 					}
 				}
-				e.del(l, rt)
+				e.Del(l, rt)
 				if loUp(t, nsPath) {
 					t.Fatal("lo is up after DEL")
 				}
-				e.del(l, rt)
+				e.Del(l, rt)
 			})
 		}
 	}
 }
 
 func TestCheckFailsWithLoDown(t *testing.T) {
-	e := newEnv(t, ours)
+	e := newEnv(t, plugintest.Ours)
 	l := cases[0].network(t, e, "1.1.0")
-	nsPath := e.container("lo")
-	rt, _ := e.add(l, "ctr-lo", nsPath)
+	nsPath := e.Container("lo")
+	rt, _ := e.Attach(l, "ctr-lo", nsPath)
 	setLo(t, nsPath, false)
-	if err := e.check(l, rt); err == nil {
+	if err := e.Check(l, rt); err == nil {
 		t.Fatal("CHECK passed with lo down")
 	}
 }
@@ -102,13 +103,11 @@ func TestCheckFailsWithLoDown(t *testing.T) {
 func TestDelWithNetnsGone(t *testing.T) {
 	for _, v := range versions {
 		t.Run(v, func(t *testing.T) {
-			e := newEnv(t, ours)
+			e := newEnv(t, plugintest.Ours)
 			l := cases[0].network(t, e, v)
-			rt, _ := e.add(l, "ctr-lo", e.container("lo"))
-			if err := e.netns.Delete("lo"); err != nil {
-				t.Fatal(err)
-			}
-			e.del(l, rt)
+			rt, _ := e.Attach(l, "ctr-lo", e.Container("lo"))
+			e.DeleteContainer("lo")
+			e.Del(l, rt)
 		})
 	}
 }
@@ -122,17 +121,17 @@ func TestDifferential(t *testing.T) {
 		for _, v := range versions {
 			t.Run(c.name+"/"+v, func(t *testing.T) {
 				var got [2][]any
-				for i, which := range []impl{reference, ours} {
+				for i, which := range []plugintest.Impl{plugintest.Reference, plugintest.Ours} {
 					t.Run(string(which), func(t *testing.T) {
 						e := newEnv(t, which, "lo-"+c.name)
 						l := c.network(t, e, v)
-						nsPath := e.container("lo")
+						nsPath := e.Container("lo")
 						if c.loDown {
 							setLo(t, nsPath, false)
 						}
-						rt, _ := e.add(l, "ctr-lo", nsPath)
-						got[i] = append(got[i], normalize(t, decoded(t, e.printed("loopback", "ADD"))), loUp(t, nsPath))
-						e.del(l, rt)
+						rt, _ := e.Attach(l, "ctr-lo", nsPath)
+						got[i] = append(got[i], plugintest.Normalize(t, decoded(t, e.Printed("loopback", "ADD"))), loUp(t, nsPath))
+						e.Del(l, rt)
 						got[i] = append(got[i], loUp(t, nsPath))
 					})
 				}
@@ -148,7 +147,7 @@ func TestDifferential(t *testing.T) {
 // in the 1.0.0 layout.
 func decoded(t *testing.T, printed []byte) []byte {
 	t.Helper()
-	res, err := version.NewResult(printedVersion(t, printed), printed)
+	res, err := version.NewResult(plugintest.PrintedVersion(t, printed), printed)
 	if err != nil {
 		t.Fatalf("decoding %s: %v", printed, err)
 	}
@@ -163,17 +162,11 @@ func decoded(t *testing.T, printed []byte) []byte {
 	return data
 }
 
-// atLeast reports whether cniVersion v is min or later.
-func atLeast(v, min string) bool {
-	ok, err := version.GreaterThanOrEqualTo(v, min)
-	return err == nil && ok
-}
-
 // loUp reports whether lo is up in the namespace at nsPath.
 func loUp(t *testing.T, nsPath string) bool {
 	t.Helper()
 	var up bool
-	in(t, nsPath, func() error {
+	plugintest.In(t, nsPath, func() error {
 		lo, err := netlink.LinkByName("lo")
 		up = err == nil && lo.Attrs().Flags&net.FlagUp != 0
 		return err
@@ -184,7 +177,7 @@ func loUp(t *testing.T, nsPath string) bool {
 // setLo brings lo of the namespace at nsPath up or down.
 func setLo(t *testing.T, nsPath string, up bool) {
 	t.Helper()
-	in(t, nsPath, func() error {
+	plugintest.In(t, nsPath, func() error {
 		lo, err := netlink.LinkByName("lo")
 		if err != nil {
 			return err

@@ -12,6 +12,8 @@ import (
 	"github.com/containernetworking/plugins/pkg/ns"
 	"github.com/containernetworking/plugins/pkg/utils/sysctl"
 	"github.com/vishvananda/netlink"
+
+	"github.com/cnictl/cnictl/plugins"
 )
 
 // cmdAdd creates and configures the macvlan and prints the result at the
@@ -23,7 +25,7 @@ func cmdAdd(args *skel.CmdArgs) error {
 	}
 	result, err := add(conf, args)
 	if err != nil {
-		return fmt.Errorf("macvlan: %s: %w", describe(conf, args), err)
+		return fmt.Errorf("macvlan: %s: %w", plugins.Describe(conf.Name, args), err)
 	}
 	return types.PrintResult(result, conf.CNIVersion)
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/containernetworking/plugins/pkg/netlinksafe"
 	"github.com/containernetworking/plugins/pkg/ns"
 	"github.com/vishvananda/netlink"
+
+	"github.com/cnictl/cnictl/plugins"
 )
 
 // cmdCheck verifies the attachment against prevResult: the IPAM plugin's
@@ -22,7 +24,7 @@ func cmdCheck(args *skel.CmdArgs) error {
 		return err
 	}
 	if err := check(conf, args); err != nil {
-		return fmt.Errorf("macvlan: %s: %w", describe(conf, args), err)
+		return fmt.Errorf("macvlan: %s: %w", plugins.Describe(conf.Name, args), err)
 	}
 	return nil
 }
@@ -38,7 +40,7 @@ func check(conf *netConf, args *skel.CmdArgs) error {
 			return fmt.Errorf("IPAM plugin %q: %w", conf.IPAM.Type, err)
 		}
 	}
-	result, err := conf.prevResult()
+	result, err := plugins.PrevResult(&conf.PluginConf)
 	if err != nil {
 		return err
 	}

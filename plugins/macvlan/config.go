@@ -2,15 +2,13 @@ package macvlan
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 
 	"github.com/containernetworking/cni/pkg/skel"
 	"github.com/containernetworking/cni/pkg/types"
-	current "github.com/containernetworking/cni/pkg/types/100"
-	"github.com/containernetworking/cni/pkg/version"
-	"github.com/containernetworking/plugins/pkg/ns"
+
+	"github.com/cnictl/cnictl/plugins"
 )
 
 // netConf is the reference macvlan plugin's configuration.
@@ -60,7 +58,7 @@ func loadConfig(args *skel.CmdArgs) (*netConf, error) {
 		return nil, err
 	}
 	if err := conf.resolve(args); err != nil {
-		return nil, fmt.Errorf("macvlan: %s: %w", describe(conf, args), err)
+		return nil, fmt.Errorf("macvlan: %s: %w", plugins.Describe(conf.Name, args), err)
 	}
 	return conf, nil
 }
@@ -103,34 +101,4 @@ func (c *netConf) resolve(args *skel.CmdArgs) error {
 		}
 	}
 	return nil
-}
-
-// prevResult returns the configuration's prevResult at the current
-// version, or nil when there is none.
-func (c *netConf) prevResult() (*current.Result, error) {
-	if c.RawPrevResult == nil {
-		return nil, nil
-	}
-	if err := version.ParsePrevResult(&c.PluginConf); err != nil {
-		return nil, fmt.Errorf("parsing prevResult: %w", err)
-	}
-	res, err := current.NewResultFromResult(c.PrevResult)
-	if err != nil {
-		return nil, fmt.Errorf("converting prevResult to version %s: %w", current.ImplementedSpecVersion, err)
-	}
-	return res, nil
-}
-
-// describe names the network, container and interface of a command in
-// error messages.
-func describe(conf *netConf, args *skel.CmdArgs) string {
-	return fmt.Sprintf("network %q, container %q, ifname %q", conf.Name, args.ContainerID, args.IfName)
-}
-
-// netnsGone reports whether err says that a namespace path does not exist
-// or no longer holds a namespace.
-func netnsGone(err error) bool {
-	var notExist ns.NSPathNotExistErr
-	var notNS ns.NSPathNotNSErr
-	return errors.As(err, &notExist) || errors.As(err, &notNS)
 }

@@ -6,6 +6,8 @@ import (
 	"github.com/containernetworking/cni/pkg/skel"
 	"github.com/containernetworking/plugins/pkg/ipam"
 	"github.com/containernetworking/plugins/pkg/ns"
+
+	"github.com/cnictl/cnictl/plugins"
 )
 
 // cmdDel removes the macvlan and then releases its addresses. It succeeds
@@ -17,7 +19,7 @@ func cmdDel(args *skel.CmdArgs) error {
 		return err
 	}
 	if err := del(conf, args); err != nil {
-		return fmt.Errorf("macvlan: %s: %w", describe(conf, args), err)
+		return fmt.Errorf("macvlan: %s: %w", plugins.Describe(conf.Name, args), err)
 	}
 	return nil
 }
@@ -27,7 +29,7 @@ func cmdDel(args *skel.CmdArgs) error {
 func del(conf *netConf, args *skel.CmdArgs) error {
 	if args.Netns != "" {
 		err := ns.WithNetNSPath(args.Netns, func(ns.NetNS) error { return deleteMacvlan(args.IfName) })
-		if err != nil && !netnsGone(err) {
+		if err != nil && !plugins.NetnsGone(err) {
 			return fmt.Errorf("netns %s: %w (addresses not released yet)", args.Netns, err)
 		}
 	}

@@ -3,6 +3,8 @@ package macvlan_test
 import (
 	"reflect"
 	"testing"
+
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // diffVersions are the cniVersions each case of cases runs at in the
@@ -21,7 +23,7 @@ func TestDifferential(t *testing.T) {
 		for _, v := range vs {
 			t.Run(c.name+"/"+v, func(t *testing.T) {
 				var got [2][]any
-				for i, which := range []impl{reference, ours} {
+				for i, which := range []plugintest.Impl{plugintest.Reference, plugintest.Ours} {
 					t.Run(string(which), func(t *testing.T) { got[i] = observe(t, which, c, v) })
 				}
 				if t.Failed() {
@@ -37,18 +39,18 @@ func TestDifferential(t *testing.T) {
 
 // observe runs a case with the plugin of which and returns the normalised
 // results.
-func observe(t *testing.T, which impl, c mvCase, v string) []any {
+func observe(t *testing.T, which plugintest.Impl, c mvCase, v string) []any {
 	name := "diff-" + c.name
 	e := newEnv(t, which, name)
 	masterIndex := newMaster(t, "", master)
-	l := e.list(name, v, parse(t, c.plugin))
-	_, resA := e.add(l, "diff-a", e.container("diff-a"))
-	got := []any{normalize(t, e.printed("ADD"))}
+	l := e.List(name, v, plugintest.Parse(t, c.plugin))
+	_, resA := e.Attach(l, "diff-a", e.Container("diff-a"))
+	got := []any{plugintest.Normalize(t, e.Printed("macvlan", "ADD"))}
 	a := asCurrent(t, resA)
 	assertAttached(t, a, c.mode, c.mtu, masterIndex)
 	if c.pair {
-		_, resB := e.add(l, "diff-b", e.container("diff-b"))
-		got = append(got, normalize(t, e.printed("ADD")))
+		_, resB := e.Attach(l, "diff-b", e.Container("diff-b"))
+		got = append(got, plugintest.Normalize(t, e.Printed("macvlan", "ADD")))
 		pingEachOther(t, a, asCurrent(t, resB))
 	}
 	return got

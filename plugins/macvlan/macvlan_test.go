@@ -9,7 +9,8 @@ import (
 
 	"github.com/containernetworking/cni/pkg/types"
 	current "github.com/containernetworking/cni/pkg/types/100"
-	"github.com/containernetworking/cni/pkg/version"
+
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // master is the master interface the cases use, a veth in the test's own
@@ -105,55 +106,47 @@ func TestAddCheckDel(t *testing.T) {
 	for _, c := range cases {
 		for _, v := range c.runVersions() {
 			t.Run(c.name+"/"+v, func(t *testing.T) {
-				e := newEnv(t, ours, "mv-"+c.name)
+				e := newEnv(t, plugintest.Ours, "mv-"+c.name)
 				masterIndex := newMaster(t, "", master)
-				l := e.list("mv-"+c.name, v, parse(t, c.plugin))
-				nsA := e.container("mv-a")
-				rtA, resA := e.add(l, "ctr-a", nsA)
-				if got := printedVersion(t, e.printed("ADD")); got != v {
+				l := e.List("mv-"+c.name, v, plugintest.Parse(t, c.plugin))
+				nsA := e.Container("mv-a")
+				rtA, resA := e.Attach(l, "ctr-a", nsA)
+				if got := plugintest.PrintedVersion(t, e.Printed("macvlan", "ADD")); got != v {
 					t.Fatalf("ADD printed a result of version %s, want %s", got, v)
 				}
-				sameResult(t, e.printed("ADD"), wantResult(t, c.want, v))
+				plugintest.SameResult(t, e.Printed("macvlan", "ADD"), plugintest.WantResult(t, c.want, v))
 				a := asCurrent(t, resA)
 				assertAttached(t, a, c.mode, c.mtu, masterIndex)
 				if c.pair {
-					_, resB := e.add(l, "ctr-b", e.container("mv-b"))
+					_, resB := e.Attach(l, "ctr-b", e.Container("mv-b"))
 					b := asCurrent(t, resB)
 					assertAttached(t, b, c.mode, c.mtu, masterIndex)
 					pingEachOther(t, a, b)
 				}
-				if atLeast(v, "0.4.0") {
-					if err := e.check(l, rtA); err != nil {
+				if plugintest.AtLeast(v, "0.4.0") {
+					if err := e.Check(l, rtA); err != nil {
 						t.Fatalf("CHECK of a fresh attachment: %v", err)
 					}
 				}
-				e.del(l, rtA)
-				if linkExists(t, nsA, "eth0") {
+				e.Del(l, rtA)
+				if plugintest.LinkExists(t, nsA, "eth0") {
 					t.Fatal("eth0 left after DEL")
 				}
-				e.del(l, rtA) // DEL is idempotent
+				e.Del(l, rtA) // DEL is idempotent
 			})
 		}
 	}
 }
 
-// asCurrent converts a result to the current version.
+// asCurrent converts a result to the current version and checks that it
+// lists the container's macvlan.
 func asCurrent(t *testing.T, r types.Result) *current.Result {
 	t.Helper()
-	res, err := current.NewResultFromResult(r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := plugintest.AsCurrent(t, r)
 	if len(res.Interfaces) != 1 || res.Interfaces[0].Sandbox == "" {
 		t.Fatalf("result should list the container's macvlan: %+v", res.Interfaces)
 	}
 	return res
-}
-
-// atLeast reports whether cniVersion v is min or later.
-func atLeast(v, min string) bool {
-	ok, err := version.GreaterThanOrEqualTo(v, min)
-	return err == nil && ok
 }
 
 // assertAttached checks the kernel state of an attachment against its
@@ -162,7 +155,7 @@ func atLeast(v, min string) bool {
 func assertAttached(t *testing.T, res *current.Result, mode string, mtu, masterIndex int) {
 	t.Helper()
 	intf := res.Interfaces[0]
-	want := linkState{Type: "macvlan", MTU: mtu, Up: true}
+	want := plugintest.LinkState{Type: "macvlan", MTU: mtu, Up: true}
 	gws := map[bool]net.IP{}
 	for _, ipc := range res.IPs {
 		v4 := ipc.Address.IP.To4() != nil
@@ -184,7 +177,7 @@ func assertAttached(t *testing.T, res *current.Result, mode string, mtu, masterI
 	}
 	slices.Sort(want.Addrs)
 	slices.Sort(want.Routes)
-	if got := stateOf(t, intf.Sandbox, intf.Name); !reflect.DeepEqual(got, want) {
+	if got := plugintest.StateOf(t, intf.Sandbox, intf.Name); !reflect.DeepEqual(got, want) {
 		t.Errorf("macvlan %s:\n got %+v\nwant %+v", intf.Name, got, want)
 	}
 	gotMode, parent, mac := macvlanOf(t, intf.Sandbox, intf.Name)
@@ -202,7 +195,7 @@ func pingEachOther(t *testing.T, a, b *current.Result) {
 		for _, ipc := range pair[0].IPs {
 			for _, peer := range pair[1].IPs {
 				if (peer.Address.IP.To4() == nil) == (ipc.Address.IP.To4() == nil) {
-					ping(t, pair[0].Interfaces[0].Sandbox, peer.Address.IP.String())
+					plugintest.Ping(t, pair[0].Interfaces[0].Sandbox, peer.Address.IP.String())
 				}
 			}
 		}

@@ -9,21 +9,22 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/cnictl/cnictl/libcni"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // TestDefaultMaster leaves master out: the macvlan goes on the interface
 // of the default route.
 func TestDefaultMaster(t *testing.T) {
-	e := newEnv(t, ours, "mv-default")
+	e := newEnv(t, plugintest.Ours, "mv-default")
 	masterIndex := newMaster(t, "", master)
-	in(t, "", func() error { return defaultRouteVia(master, "10.98.9.1/24", "10.98.9.254") })
-	l := e.list("mv-default", "1.0.0", parse(t, `{"type": "macvlan", "ipam": {"type": "host-local", "subnet": "10.98.9.0/24"}}`))
-	rt, res := e.add(l, "ctr-default", e.container("mv-default"))
+	plugintest.In(t, "", func() error { return defaultRouteVia(master, "10.98.9.1/24", "10.98.9.254") })
+	l := e.List("mv-default", "1.0.0", plugintest.Parse(t, `{"type": "macvlan", "ipam": {"type": "host-local", "subnet": "10.98.9.0/24"}}`))
+	rt, res := e.Attach(l, "ctr-default", e.Container("mv-default"))
 	if _, parent, _ := macvlanOf(t, rt.NetNS, "eth0"); parent != masterIndex {
 		t.Fatalf("macvlan on link %d, want the default route's %s (%d)", parent, master, masterIndex)
 	}
 	assertAttached(t, asCurrent(t, res), "bridge", 1500, masterIndex)
-	if err := e.check(l, rt); err != nil {
+	if err := e.Check(l, rt); err != nil {
 		t.Fatalf("CHECK: %v", err)
 	}
 }
@@ -51,21 +52,21 @@ func TestLinkInContainer(t *testing.T) {
 	for _, tc := range []struct{ name, master string }{{"named", `"master": "inm0",`}, {"default-route", ""}} {
 		for _, v := range []string{"0.3.1", "1.1.0"} {
 			t.Run(tc.name+"/"+v, func(t *testing.T) {
-				e := newEnv(t, ours, "mv-inside")
-				nsPath := e.container("mv-inside")
+				e := newEnv(t, plugintest.Ours, "mv-inside")
+				nsPath := e.Container("mv-inside")
 				masterIndex := newMaster(t, nsPath, "inm0")
-				in(t, nsPath, func() error { return defaultRouteVia("inm0", "10.98.10.1/24", "10.98.10.254") })
-				l := e.list("mv-inside", v, parse(t, `{"type": "macvlan", `+tc.master+` "linkInContainer": true,
+				plugintest.In(t, nsPath, func() error { return defaultRouteVia("inm0", "10.98.10.1/24", "10.98.10.254") })
+				l := e.List("mv-inside", v, plugintest.Parse(t, `{"type": "macvlan", `+tc.master+` "linkInContainer": true,
 					"ipam": {"type": "host-local", "subnet": "10.98.11.0/24"}}`))
-				rt, res := e.add(l, "ctr-inside", nsPath)
+				rt, res := e.Attach(l, "ctr-inside", nsPath)
 				assertAttached(t, asCurrent(t, res), "bridge", 1500, masterIndex)
-				if atLeast(v, "0.4.0") {
-					if err := e.check(l, rt); err != nil {
+				if plugintest.AtLeast(v, "0.4.0") {
+					if err := e.Check(l, rt); err != nil {
 						t.Fatalf("CHECK: %v", err)
 					}
 				}
-				e.del(l, rt)
-				if linkExists(t, nsPath, "eth0") {
+				e.Del(l, rt)
+				if plugintest.LinkExists(t, nsPath, "eth0") {
 					t.Fatal("eth0 left after DEL")
 				}
 			})
@@ -92,19 +93,19 @@ func TestMacAddress(t *testing.T) {
 			[][2]string{{"IgnoreUnknown", "1"}, {"MAC", args}}, map[string]any{"mac": runtime}, runtime},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, ours)
+			e := newEnv(t, plugintest.Ours)
 			newMaster(t, "", master)
-			l := e.list("mv-mac", "1.0.0", parse(t, tc.plugin))
-			nsPath := e.container("mv-mac")
-			rt, res := e.addRT(l, &libcni.RuntimeConf{ContainerID: "ctr-mac", NetNS: nsPath, IfName: "eth0",
-				Args: tc.args, CapabilityArgs: tc.capArgs})
+			l := e.List("mv-mac", "1.0.0", plugintest.Parse(t, tc.plugin))
+			nsPath := e.Container("mv-mac")
+			rt := &libcni.RuntimeConf{ContainerID: "ctr-mac", NetNS: nsPath, IfName: "eth0", Args: tc.args, CapabilityArgs: tc.capArgs}
+			res := e.Add(l, rt)
 			if got := asCurrent(t, res).Interfaces[0].Mac; got != tc.want {
 				t.Errorf("result says MAC %s, want %s", got, tc.want)
 			}
 			if _, _, got := macvlanOf(t, nsPath, "eth0"); got != tc.want {
 				t.Errorf("macvlan has MAC %s, want %s", got, tc.want)
 			}
-			if err := e.check(l, rt); err != nil {
+			if err := e.Check(l, rt); err != nil {
 				t.Fatalf("CHECK: %v", err)
 			}
 		})
@@ -123,15 +124,15 @@ func TestInvalidConfig(t *testing.T) {
 		{"ipam failure", `{"type": "macvlan", "master": "mvm0", "ipam": {"type": "static"}}`, "IPAM plugin"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, ours)
+			e := newEnv(t, plugintest.Ours)
 			newMaster(t, "", master)
-			l := e.list("mv-invalid", "1.0.0", parse(t, tc.plugin))
-			nsPath := e.container("mv-invalid")
-			_, err := e.cni.Add(context.Background(), l, &libcni.RuntimeConf{ContainerID: "ctr-invalid", NetNS: nsPath, IfName: "eth0"})
+			l := e.List("mv-invalid", "1.0.0", plugintest.Parse(t, tc.plugin))
+			nsPath := e.Container("mv-invalid")
+			_, err := e.CNI.Add(context.Background(), l, &libcni.RuntimeConf{ContainerID: "ctr-invalid", NetNS: nsPath, IfName: "eth0"})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("ADD: got %v, want an error saying %q", err, tc.want)
 			}
-			if linkExists(t, nsPath, "eth0") {
+			if plugintest.LinkExists(t, nsPath, "eth0") {
 				t.Fatal("the failed ADD left eth0")
 			}
 		})

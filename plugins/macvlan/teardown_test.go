@@ -10,6 +10,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/cnictl/cnictl/libcni"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // l3Net is a bridge-mode network with IPAM, for the teardown tests.
@@ -21,15 +22,13 @@ const l3Net = `{"type": "macvlan", "master": "mvm0", "ipam": {"type": "host-loca
 func TestDelWithNetnsGone(t *testing.T) {
 	for _, v := range versions {
 		t.Run(v, func(t *testing.T) {
-			e := newEnv(t, ours, "mv-gone")
+			e := newEnv(t, plugintest.Ours, "mv-gone")
 			newMaster(t, "", master)
-			l := e.list("mv-gone", v, parse(t, l3Net))
-			rt, _ := e.add(l, "ctr-gone", e.container("mv-gone"))
-			if err := e.netns.Delete("mv-gone"); err != nil {
-				t.Fatal(err)
-			}
-			e.del(l, rt)
-			e.del(l, rt)
+			l := e.List("mv-gone", v, plugintest.Parse(t, l3Net))
+			rt, _ := e.Attach(l, "ctr-gone", e.Container("mv-gone"))
+			e.DeleteContainer("mv-gone")
+			e.Del(l, rt)
+			e.Del(l, rt)
 		})
 	}
 }
@@ -61,21 +60,21 @@ var tamperings = []tampering{
 func TestCheckFailsAfterTampering(t *testing.T) {
 	for _, tc := range tamperings {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, ours, "mv-tamper")
+			e := newEnv(t, plugintest.Ours, "mv-tamper")
 			newMaster(t, "", master)
-			l := e.list("mv-tamper", "1.1.0", parse(t, l3Net))
-			rt, _ := e.add(l, "ctr-tamper", e.container("mv-tamper"))
-			if err := e.check(l, rt); err != nil {
+			l := e.List("mv-tamper", "1.1.0", plugintest.Parse(t, l3Net))
+			rt, _ := e.Attach(l, "ctr-tamper", e.Container("mv-tamper"))
+			if err := e.Check(l, rt); err != nil {
 				t.Fatalf("CHECK before tampering: %v", err)
 			}
-			in(t, rt.NetNS, func() error {
+			plugintest.In(t, rt.NetNS, func() error {
 				link, err := netlink.LinkByName("eth0")
 				if err != nil {
 					return err
 				}
 				return tc.undo(link)
 			})
-			if err := e.check(l, rt); err == nil {
+			if err := e.Check(l, rt); err == nil {
 				t.Fatalf("CHECK passed with the %s", tc.name)
 			}
 		})
@@ -85,22 +84,22 @@ func TestCheckFailsAfterTampering(t *testing.T) {
 // TestStatusAndGC checks that STATUS reports a missing master as code 50
 // and that GC of a network runs.
 func TestStatusAndGC(t *testing.T) {
-	e := newEnv(t, ours, "mv-status")
+	e := newEnv(t, plugintest.Ours, "mv-status")
 	newMaster(t, "", master)
-	l := e.list("mv-status", "1.1.0", parse(t, l3Net))
-	if err := e.cni.Status(context.Background(), l); err != nil {
+	l := e.List("mv-status", "1.1.0", plugintest.Parse(t, l3Net))
+	if err := e.CNI.Status(context.Background(), l); err != nil {
 		t.Fatalf("STATUS: %v", err)
 	}
-	rt, _ := e.add(l, "ctr-status", e.container("mv-status"))
+	rt, _ := e.Attach(l, "ctr-status", e.Container("mv-status"))
 	valid := []types.GCAttachment{{ContainerID: rt.ContainerID, IfName: rt.IfName}}
-	if err := e.cni.GC(context.Background(), l, valid); err != nil {
+	if err := e.CNI.GC(context.Background(), l, valid); err != nil {
 		t.Fatalf("GC: %v", err)
 	}
-	if err := e.check(l, rt); err != nil {
+	if err := e.Check(l, rt); err != nil {
 		t.Fatalf("CHECK after GC: %v", err)
 	}
-	missing := e.list("mv-status", "1.1.0", parse(t, `{"type": "macvlan", "master": "nosuch0"}`))
-	if err := e.cni.Status(context.Background(), missing); libcni.CodeOf(err) != 50 {
+	missing := e.List("mv-status", "1.1.0", plugintest.Parse(t, `{"type": "macvlan", "master": "nosuch0"}`))
+	if err := e.CNI.Status(context.Background(), missing); libcni.CodeOf(err) != 50 {
 		t.Fatalf("STATUS with a missing master: got %v, want code 50", err)
 	}
 }

@@ -21,7 +21,7 @@ func cmdAdd(args *skel.CmdArgs) error {
 	if err != nil {
 		return err
 	}
-	a := attachment(conf.network, args)
+	a := nftutil.AttachmentOf(conf.network, args)
 	if conf.prevResult == nil {
 		return fmt.Errorf("portmap: %s: must be called as a chained plugin: no prevResult", a)
 	}
@@ -29,11 +29,6 @@ func cmdAdd(args *skel.CmdArgs) error {
 		return fmt.Errorf("portmap: %s: %w", a, err)
 	}
 	return types.PrintResult(conf.prevResult, conf.cniVersion)
-}
-
-// attachment is the attachment a command is about.
-func attachment(network string, args *skel.CmdArgs) nftutil.Attachment {
-	return nftutil.Attachment{Network: network, ContainerID: args.ContainerID, IfName: args.IfName}
 }
 
 // newRecord makes the record of what conf asks for a.
@@ -71,7 +66,7 @@ func add(conf *config, a nftutil.Attachment) error {
 	if err != nil {
 		return err
 	}
-	defer r.close()
+	defer r.Close()
 	var old record
 	ok, err := s.ReadRecord(a, &old)
 	if err != nil {

@@ -52,7 +52,7 @@ func BenchmarkAdd(b *testing.B) {
 			}
 			b.StopTimer()
 			for _, network := range []string{"old", "new"} {
-				if err := gc(network, nil); err != nil {
+				if err := records.GC(network, nil); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -2,7 +2,6 @@ package portmap
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -20,7 +19,7 @@ func cmdCheck(args *skel.CmdArgs) error {
 	if err != nil {
 		return err
 	}
-	a := attachment(conf.network, args)
+	a := nftutil.AttachmentOf(conf.network, args)
 	if conf.prevResult == nil {
 		return fmt.Errorf("portmap: %s: CHECK needs a prevResult", a)
 	}
@@ -33,9 +32,6 @@ func cmdCheck(args *skel.CmdArgs) error {
 	return nil
 }
 
-// errNotRecorded is CHECK's error when ADD left no trace.
-var errNotRecorded = errors.New("no port mappings are recorded")
-
 // check verifies the mappings of a.
 func check(conf *config, a nftutil.Attachment) error {
 	if err := a.Validate(); err != nil {
@@ -45,31 +41,12 @@ func check(conf *config, a nftutil.Attachment) error {
 	if err != nil {
 		return err
 	}
-	s, err := nftutil.Open(nftutil.StateDir(pluginName), false)
-	if errors.Is(err, nftutil.ErrNoState) {
-		return errNotRecorded
-	}
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	var got record
-	ok, err := s.ReadRecord(a, &got)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return errNotRecorded
-	}
-	if err := compareRecords(&got, want); err != nil {
-		return err
-	}
-	r, err := openRuleset()
-	if err != nil {
-		return err
-	}
-	defer r.close()
-	return r.check(s, want)
+	return records.Check(a, func(s *nftutil.Store, r *ruleset, got *record) error {
+		if err := compareRecords(got, want); err != nil {
+			return err
+		}
+		return r.check(s, want)
+	})
 }
 
 // compareRecords tells how the recorded mappings differ from the wanted.

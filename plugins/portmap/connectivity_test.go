@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/cnictl/cnictl/plugins/internal/nftutil/nfttest"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // scenario is a dual-stack network in hairpin mode with an outside
@@ -14,7 +15,7 @@ import (
 type scenario struct {
 	e      *nfttest.Env
 	c1, c2 *nfttest.Container
-	probes []probe
+	probes []nfttest.Probe
 	// want is who answers each probe while c1's ports are published.
 	want map[string]string
 }
@@ -22,10 +23,10 @@ type scenario struct {
 // newScenario sets the scenario up with which's portmap, whose
 // configuration has the fields of conf, on a host with or without
 // br_netfilter.
-func newScenario(t *testing.T, which impl, brNetfilter bool, conf map[string]any) *scenario {
+func newScenario(t *testing.T, which plugintest.Impl, brNetfilter bool, conf map[string]any) *scenario {
 	t.Helper()
 	e := newEnv(t, which, "pm")
-	nfttest.EnableForwarding(e)
+	plugintest.EnableForwarding(t)
 	e.SetBridgeNetfilter(brNetfilter)
 	out := e.NewOutside("pmout", []string{"192.0.2.1/24", "2001:db8:1::1/64"}, []string{"192.0.2.2/24", "2001:db8:1::2/64"})
 	l := e.Network(nfttest.Bridge{Name: "pm", Device: "cnipm0", Subnets: []string{"10.66.0.0/24", "fd00:66::/64"}, Hairpin: true}, portmapConf(conf))
@@ -36,31 +37,31 @@ func newScenario(t *testing.T, which impl, brNetfilter bool, conf map[string]any
 	s.c1.Serve(81)
 	gw4, gw6 := net.ParseIP("10.66.0.1"), net.ParseIP("fd00:66::1")
 	up4, up6 := out.HostAddrs[0], out.HostAddrs[1]
-	s.probes = []probe{
-		{"host to gateway, tcp", "", "tcp", hostPort(gw4, 8080)},
-		{"host to gateway, udp", "", "udp", hostPort(gw4, 8081)},
-		{"host to 127.0.0.1, tcp", "", "tcp", "127.0.0.1:8080"},
-		{"host to 127.0.0.1, udp", "", "udp", "127.0.0.1:8081"},
-		{"host to gateway, hostIP mapping", "", "tcp", hostPort(gw4, 8082)},
-		{"outside, tcp", out.NS, "tcp", hostPort(up4, 8080)},
-		{"outside, udp", out.NS, "udp", hostPort(up4, 8081)},
-		{"outside, hostIP mapping", out.NS, "tcp", hostPort(up4, 8082)},
-		{"neighbour hairpin, tcp", s.c2.NS, "tcp", hostPort(gw4, 8080)},
-		{"neighbour hairpin, udp", s.c2.NS, "udp", hostPort(gw4, 8081)},
-		{"neighbour through the outside address", s.c2.NS, "tcp", hostPort(up4, 8080)},
-		{"self hairpin, tcp", s.c1.NS, "tcp", hostPort(gw4, 8080)},
-		{"self hairpin, udp", s.c1.NS, "udp", hostPort(gw4, 8081)},
-		{"IPv6 host to gateway, tcp", "", "tcp", hostPort(gw6, 8080)},
-		{"IPv6 host to gateway, udp", "", "udp", hostPort(gw6, 8081)},
-		{"IPv6 host to ::1, tcp", "", "tcp", "[::1]:8080"},
-		{"IPv6 outside, tcp", out.NS, "tcp", hostPort(up6, 8080)},
-		{"IPv6 outside, udp", out.NS, "udp", hostPort(up6, 8081)},
-		{"IPv6 neighbour hairpin, tcp", s.c2.NS, "tcp", hostPort(gw6, 8080)},
-		{"IPv6 self hairpin, tcp", s.c1.NS, "tcp", hostPort(gw6, 8080)},
+	s.probes = []nfttest.Probe{
+		{Name: "host to gateway, tcp", Network: "tcp", Addr: nfttest.HostPort(gw4, 8080)},
+		{Name: "host to gateway, udp", Network: "udp", Addr: nfttest.HostPort(gw4, 8081)},
+		{Name: "host to 127.0.0.1, tcp", Network: "tcp", Addr: "127.0.0.1:8080"},
+		{Name: "host to 127.0.0.1, udp", Network: "udp", Addr: "127.0.0.1:8081"},
+		{Name: "host to gateway, hostIP mapping", Network: "tcp", Addr: nfttest.HostPort(gw4, 8082)},
+		{Name: "outside, tcp", NS: out.NS, Network: "tcp", Addr: nfttest.HostPort(up4, 8080)},
+		{Name: "outside, udp", NS: out.NS, Network: "udp", Addr: nfttest.HostPort(up4, 8081)},
+		{Name: "outside, hostIP mapping", NS: out.NS, Network: "tcp", Addr: nfttest.HostPort(up4, 8082)},
+		{Name: "neighbour hairpin, tcp", NS: s.c2.NS, Network: "tcp", Addr: nfttest.HostPort(gw4, 8080)},
+		{Name: "neighbour hairpin, udp", NS: s.c2.NS, Network: "udp", Addr: nfttest.HostPort(gw4, 8081)},
+		{Name: "neighbour through the outside address", NS: s.c2.NS, Network: "tcp", Addr: nfttest.HostPort(up4, 8080)},
+		{Name: "self hairpin, tcp", NS: s.c1.NS, Network: "tcp", Addr: nfttest.HostPort(gw4, 8080)},
+		{Name: "self hairpin, udp", NS: s.c1.NS, Network: "udp", Addr: nfttest.HostPort(gw4, 8081)},
+		{Name: "IPv6 host to gateway, tcp", Network: "tcp", Addr: nfttest.HostPort(gw6, 8080)},
+		{Name: "IPv6 host to gateway, udp", Network: "udp", Addr: nfttest.HostPort(gw6, 8081)},
+		{Name: "IPv6 host to ::1, tcp", Network: "tcp", Addr: "[::1]:8080"},
+		{Name: "IPv6 outside, tcp", NS: out.NS, Network: "tcp", Addr: nfttest.HostPort(up6, 8080)},
+		{Name: "IPv6 outside, udp", NS: out.NS, Network: "udp", Addr: nfttest.HostPort(up6, 8081)},
+		{Name: "IPv6 neighbour hairpin, tcp", NS: s.c2.NS, Network: "tcp", Addr: nfttest.HostPort(gw6, 8080)},
+		{Name: "IPv6 self hairpin, tcp", NS: s.c1.NS, Network: "tcp", Addr: nfttest.HostPort(gw6, 8080)},
 	}
 	s.want = map[string]string{}
 	for _, p := range s.probes {
-		s.want[p.name] = "c1"
+		s.want[p.Name] = "c1"
 	}
 	// A hostIP mapping answers on its address only; connections from
 	// ::1 cannot leave the loopback interface.
@@ -73,7 +74,7 @@ func newScenario(t *testing.T, which impl, brNetfilter bool, conf map[string]any
 func (s *scenario) none() map[string]string {
 	out := map[string]string{}
 	for _, p := range s.probes {
-		out[p.name] = "-"
+		out[p.Name] = "-"
 	}
 	return out
 }
@@ -93,15 +94,15 @@ var brNetfilterModes = []struct {
 func TestConnectivity(t *testing.T) {
 	for _, mode := range brNetfilterModes {
 		t.Run(mode.name, func(t *testing.T) {
-			before := listRuleset(t)
-			s := newScenario(t, ours, mode.on, nil)
-			compare(t, "published", run(s.probes), s.want)
+			before := plugintest.Ruleset(t)
+			s := newScenario(t, plugintest.Ours, mode.on, nil)
+			nfttest.Compare(t, "published", nfttest.Run(s.probes), s.want)
 			if err := s.c1.Check(); err != nil {
 				t.Errorf("CHECK: %v", err)
 			}
 			s.c1.Del()
-			compare(t, "after DEL", run(s.probes), s.none())
-			if after := listRuleset(t); after != before {
+			nfttest.Compare(t, "after DEL", nfttest.Run(s.probes), s.none())
+			if after := plugintest.Ruleset(t); after != before {
 				t.Errorf("ruleset after DEL:\n%s\nwant:\n%s", after, before)
 			}
 		})
@@ -113,7 +114,7 @@ func TestConnectivity(t *testing.T) {
 // connections fail (the container answers its neighbour directly, which
 // expects the answer from the host), and the others work.
 func TestNoSNAT(t *testing.T) {
-	s := newScenario(t, ours, false, map[string]any{"snat": false})
+	s := newScenario(t, plugintest.Ours, false, map[string]any{"snat": false})
 	for _, name := range []string{
 		"host to 127.0.0.1, tcp", "host to 127.0.0.1, udp",
 		"neighbour hairpin, tcp", "neighbour hairpin, udp", "neighbour through the outside address",
@@ -121,7 +122,7 @@ func TestNoSNAT(t *testing.T) {
 	} {
 		s.want[name] = "-"
 	}
-	compare(t, "published without snat", run(s.probes), s.want)
+	nfttest.Compare(t, "published without snat", nfttest.Run(s.probes), s.want)
 }
 
 // TestDifferential runs the scenario with the reference plugin and with
@@ -140,17 +141,17 @@ func TestDifferential(t *testing.T) {
 		{"br_netfilter, masqAll", true, map[string]any{"masqAll": true}},
 	} {
 		t.Run(variant.name, func(t *testing.T) {
-			results := map[impl][2]map[string]string{}
-			for _, which := range []impl{reference, ours} {
+			results := map[plugintest.Impl][2]map[string]string{}
+			for _, which := range []plugintest.Impl{plugintest.Reference, plugintest.Ours} {
 				t.Run(string(which), func(t *testing.T) {
 					s := newScenario(t, which, variant.brNF, variant.conf)
-					published := run(s.probes)
+					published := nfttest.Run(s.probes)
 					s.c1.Del()
-					results[which] = [2]map[string]string{published, run(s.probes)}
+					results[which] = [2]map[string]string{published, nfttest.Run(s.probes)}
 				})
 			}
 			for i, what := range []string{"published", "after DEL"} {
-				compare(t, what+" (cnictl vs reference)", results[ours][i], results[reference][i])
+				nfttest.Compare(t, what+" (cnictl vs reference)", results[plugintest.Ours][i], results[plugintest.Reference][i])
 			}
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/cnictl/cnictl/plugins/internal/nftutil/nfttest"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // answers tells who answers TCP at addr from the host, "-" if nobody.
@@ -27,7 +28,7 @@ func answers(addr string) string {
 // GC with only the other one valid removes the forgotten one's mapping and
 // state, and keeps the valid one's.
 func TestGC(t *testing.T) {
-	e := newEnv(t, ours, "pmgc")
+	e := newEnv(t, plugintest.Ours, "pmgc")
 	l := e.Network(nfttest.Bridge{Name: "pmgc", Device: "cnipmgc", Subnets: []string{"10.67.0.0/24"}}, portmapConf(nil))
 	c1 := e.Add(l, "c1", mappings(pm("tcp", 9001, 80, "")))
 	c2 := e.Add(l, "c2", mappings(pm("tcp", 9002, 80, "")))
@@ -49,7 +50,7 @@ func TestGC(t *testing.T) {
 	if got := answers("10.67.0.1:9001"); got != "c1" {
 		t.Errorf("after GC, port 9001 answered by %q, want c1", got)
 	}
-	if rs := listRuleset(t); strings.Contains(rs, `"pmgc c2 eth0"`) || !strings.Contains(rs, `"pmgc c1 eth0"`) {
+	if rs := plugintest.Ruleset(t); strings.Contains(rs, `"pmgc c2 eth0"`) || !strings.Contains(rs, `"pmgc c1 eth0"`) {
 		t.Errorf("after GC, the ruleset should hold c1's element and not c2's:\n%s", rs)
 	}
 	if err := c1.Check(); err != nil {
@@ -63,11 +64,11 @@ func TestGC(t *testing.T) {
 // plugin and the reference: the first ADD gets the traffic, and when it
 // goes the second does. cnictl's CHECK of the second fails meanwhile.
 func TestSharedHostPort(t *testing.T) {
-	for _, which := range []impl{reference, ours} {
+	for _, which := range []plugintest.Impl{plugintest.Reference, plugintest.Ours} {
 		t.Run(string(which), func(t *testing.T) {
 			e := newEnv(t, which, "pmshare")
 			l := e.Network(nfttest.Bridge{Name: "pmshare", Device: "cnipmsh", Subnets: []string{"10.68.0.0/24"}}, portmapConf(nil))
-			before := listRuleset(t)
+			before := plugintest.Ruleset(t)
 			c1 := e.Add(l, "c1", mappings(pm("tcp", 9100, 80, "")))
 			c1.Serve(80)
 			c2 := e.Add(l, "c2", mappings(pm("tcp", 9100, 80, "")))
@@ -75,7 +76,7 @@ func TestSharedHostPort(t *testing.T) {
 			if got := answers("10.68.0.1:9100"); got != "c1" {
 				t.Errorf("with both, port 9100 answered by %q, want the first, c1", got)
 			}
-			if err := c2.Check(); which == ours && (err == nil || !strings.Contains(err.Error(), "host port tcp/9100 is mapped to network")) {
+			if err := c2.Check(); which == plugintest.Ours && (err == nil || !strings.Contains(err.Error(), "host port tcp/9100 is mapped to network")) {
 				t.Errorf("CHECK of c2, whose port c1 has: %v", err)
 			}
 			c1.Del()
@@ -89,7 +90,7 @@ func TestSharedHostPort(t *testing.T) {
 			if got := answers("10.68.0.1:9100"); got != "-" {
 				t.Errorf("after both DELs, port 9100 answered by %q", got)
 			}
-			if after := listRuleset(t); which == ours && after != before {
+			if after := plugintest.Ruleset(t); which == plugintest.Ours && after != before {
 				t.Errorf("ruleset after both DELs:\n%s\nwant:\n%s", after, before)
 			}
 		})
@@ -99,7 +100,7 @@ func TestSharedHostPort(t *testing.T) {
 // TestCheckFindsMissingElement deletes a map element behind the plugin's
 // back: CHECK says which, and DEL still cleans up.
 func TestCheckFindsMissingElement(t *testing.T) {
-	e := newEnv(t, ours, "pmcheck")
+	e := newEnv(t, plugintest.Ours, "pmcheck")
 	l := e.Network(nfttest.Bridge{Name: "pmcheck", Device: "cnipmck", Subnets: []string{"10.71.0.0/24"}}, portmapConf(nil))
 	c1 := e.Add(l, "c1", mappings(pm("tcp", 9200, 80, "")))
 	if err := c1.Check(); err != nil {
@@ -139,7 +140,7 @@ func conntrackEntries(t *testing.T, port uint16) int {
 // published port keeps conntrack active, as on any host that translates
 // addresses.
 func TestStaleUDP(t *testing.T) {
-	e := newEnv(t, ours, "pmudp")
+	e := newEnv(t, plugintest.Ours, "pmudp")
 	l := e.Network(nfttest.Bridge{Name: "pmudp", Device: "cnipmud", Subnets: []string{"10.72.0.0/24"}}, portmapConf(nil))
 	e.Add(l, "c0", mappings(pm("tcp", 9301, 80, "")))
 	const from, to = "10.72.0.1:40001", "10.72.0.1:9300"
@@ -167,13 +168,13 @@ func TestStaleUDP(t *testing.T) {
 func TestConditions(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
-		which impl
+		which plugintest.Impl
 		conf  map[string]any
 	}{
-		{"reference, iptables syntax", reference, map[string]any{"conditionsV4": []string{"-d", "192.0.2.1/32"}}},
-		{"cnictl, iptables syntax", ours, map[string]any{"conditionsV4": []string{"-d", "192.0.2.1/32"}}},
-		{"reference, nft syntax", reference, map[string]any{"backend": "nftables", "conditionsV4": []string{"ip daddr 192.0.2.1"}}},
-		{"cnictl, nft syntax", ours, map[string]any{"conditionsV4": []string{"ip daddr 192.0.2.1"}}},
+		{"reference, iptables syntax", plugintest.Reference, map[string]any{"conditionsV4": []string{"-d", "192.0.2.1/32"}}},
+		{"cnictl, iptables syntax", plugintest.Ours, map[string]any{"conditionsV4": []string{"-d", "192.0.2.1/32"}}},
+		{"reference, nft syntax", plugintest.Reference, map[string]any{"backend": "nftables", "conditionsV4": []string{"ip daddr 192.0.2.1"}}},
+		{"cnictl, nft syntax", plugintest.Ours, map[string]any{"conditionsV4": []string{"ip daddr 192.0.2.1"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, tc.which, "pmcond", "pmplain")
@@ -203,8 +204,8 @@ func TestConditions(t *testing.T) {
 // conditions, and logs the ruleset (go test -v shows it). DEL of both
 // removes the table.
 func TestTwoNetworks(t *testing.T) {
-	e := newEnv(t, ours, "web", "db")
-	before := listRuleset(t)
+	e := newEnv(t, plugintest.Ours, "web", "db")
+	before := plugintest.Ruleset(t)
 	lw := e.Network(nfttest.Bridge{Name: "web", Device: "cniweb", Subnets: []string{"10.75.0.0/24", "fd00:75::/64"}}, portmapConf(nil))
 	ld := e.Network(nfttest.Bridge{Name: "db", Device: "cnidb", Subnets: []string{"10.76.0.0/24"}},
 		portmapConf(map[string]any{"conditionsV4": []string{"!", "-s", "203.0.113.0/24"}}))
@@ -217,10 +218,10 @@ func TestTwoNetworks(t *testing.T) {
 			t.Errorf("%s answered by %q, want %q", addr, got, want)
 		}
 	}
-	t.Logf("nft list ruleset with web1 on network web and db1 on network db:\n%s", listRuleset(t))
+	t.Logf("nft list ruleset with web1 on network web and db1 on network db:\n%s", plugintest.Ruleset(t))
 	web.Del()
 	db.Del()
-	if after := listRuleset(t); after != before {
+	if after := plugintest.Ruleset(t); after != before {
 		t.Errorf("ruleset after DEL:\n%s\nwant:\n%s", after, before)
 	}
 }
@@ -229,7 +230,7 @@ func TestTwoNetworks(t *testing.T) {
 // flush ruleset would: DEL still succeeds and forgets the attachments, and
 // the next ADD builds the table again.
 func TestDelAfterFlush(t *testing.T) {
-	e := newEnv(t, ours, "pmflush")
+	e := newEnv(t, plugintest.Ours, "pmflush")
 	l := e.Network(nfttest.Bridge{Name: "pmflush", Device: "cnipmfl", Subnets: []string{"10.77.0.0/24"}}, portmapConf(nil))
 	c1 := e.Add(l, "c1", mappings(pm("tcp", 9500, 80, "")))
 	c2 := e.Add(l, "c2", mappings(pm("tcp", 9500, 80, "")))

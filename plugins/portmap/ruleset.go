@@ -23,8 +23,8 @@ func openRuleset() (*ruleset, error) {
 	return &ruleset{c: c}, nil
 }
 
-// close closes the connection.
-func (r *ruleset) close() { r.c.CloseLasting() }
+// Close closes the connection.
+func (r *ruleset) Close() { r.c.CloseLasting() }
 
 // rules returns the rules of a chain of the table; none if the chain or
 // the table does not exist.

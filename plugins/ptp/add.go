@@ -10,6 +10,8 @@ import (
 	"github.com/containernetworking/plugins/pkg/ip"
 	"github.com/containernetworking/plugins/pkg/ipam"
 	"github.com/containernetworking/plugins/pkg/ns"
+
+	"github.com/cnictl/cnictl/plugins"
 )
 
 // cmdAdd connects the container and prints the result at the
@@ -21,7 +23,7 @@ func cmdAdd(args *skel.CmdArgs) error {
 	}
 	result, err := add(conf, args)
 	if err != nil {
-		return fmt.Errorf("ptp: %s: %w", describe(conf, args), err)
+		return fmt.Errorf("ptp: %s: %w", plugins.Describe(conf.Name, args), err)
 	}
 	return types.PrintResult(result, conf.CNIVersion)
 }

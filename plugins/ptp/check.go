@@ -9,6 +9,8 @@ import (
 	"github.com/containernetworking/plugins/pkg/ip"
 	"github.com/containernetworking/plugins/pkg/ipam"
 	"github.com/containernetworking/plugins/pkg/ns"
+
+	"github.com/cnictl/cnictl/plugins"
 )
 
 // cmdCheck verifies the attachment against prevResult: the IPAM plugin's
@@ -20,7 +22,7 @@ func cmdCheck(args *skel.CmdArgs) error {
 		return err
 	}
 	if err := check(conf, args); err != nil {
-		return fmt.Errorf("ptp: %s: %w", describe(conf, args), err)
+		return fmt.Errorf("ptp: %s: %w", plugins.Describe(conf.Name, args), err)
 	}
 	return nil
 }
@@ -34,7 +36,7 @@ func check(conf *netConf, args *skel.CmdArgs) error {
 	if err := ipam.ExecCheck(conf.IPAM.Type, args.StdinData); err != nil {
 		return fmt.Errorf("IPAM plugin %q: %w", conf.IPAM.Type, err)
 	}
-	result, err := conf.prevResult()
+	result, err := plugins.PrevResult(&conf.PluginConf)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,8 @@ import (
 	"github.com/containernetworking/plugins/pkg/netlinksafe"
 	"github.com/containernetworking/plugins/pkg/ns"
 	"github.com/vishvananda/netlink"
+
+	"github.com/cnictl/cnictl/plugins"
 )
 
 // cmdDel tears an attachment down. It succeeds when there is nothing left
@@ -19,7 +21,7 @@ func cmdDel(args *skel.CmdArgs) error {
 		return err
 	}
 	if err := del(conf, args); err != nil {
-		return fmt.Errorf("ptp: %s: %w", describe(conf, args), err)
+		return fmt.Errorf("ptp: %s: %w", plugins.Describe(conf.Name, args), err)
 	}
 	return nil
 }
@@ -86,7 +88,7 @@ func deleteContainerVeth(netnsPath, ifName string) error {
 		}
 		return nil
 	})
-	if err == nil || netnsGone(err) {
+	if err == nil || plugins.NetnsGone(err) {
 		return nil
 	}
 	return fmt.Errorf("netns %s: %w", netnsPath, err)
@@ -97,7 +99,7 @@ func deleteContainerVeth(netnsPath, ifName string) error {
 // plugin, the host interface named in prevResult.
 func hostVethNames(conf *netConf, args *skel.CmdArgs) ([]string, error) {
 	names := []string{hostVethName(conf.Name, args.ContainerID, args.IfName)}
-	prev, err := conf.prevResult()
+	prev, err := plugins.PrevResult(&conf.PluginConf)
 	if err != nil || prev == nil {
 		return names, err
 	}

@@ -3,13 +3,13 @@ package ptp_test
 import (
 	"fmt"
 	"net"
-	"os/exec"
 	"reflect"
 	"testing"
 
 	current "github.com/containernetworking/cni/pkg/types/100"
 
 	"github.com/cnictl/cnictl/plugins/internal/nat/nattest"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // diffCase is a configuration run through the reference plugin and
@@ -68,7 +68,7 @@ func TestDifferential(t *testing.T) {
 		for _, v := range c.versions {
 			t.Run(c.name+"/"+v, func(t *testing.T) {
 				var got [2]observed
-				for i, which := range []impl{reference, ours} {
+				for i, which := range []plugintest.Impl{plugintest.Reference, plugintest.Ours} {
 					t.Run(string(which), func(t *testing.T) { got[i] = observe(t, which, c, v) })
 				}
 				if t.Failed() {
@@ -83,26 +83,26 @@ func TestDifferential(t *testing.T) {
 }
 
 // observe runs a diffCase with the plugin of which.
-func observe(t *testing.T, which impl, c diffCase, v string) observed {
+func observe(t *testing.T, which plugintest.Impl, c diffCase, v string) observed {
 	name := "diff-" + c.name
 	e := newEnv(t, which, name)
 	var out *nattest.Outside
 	if c.masq {
 		out = nattest.NewOutside(t, "out0", "192.0.2.1/24", "192.0.2.2/24")
-		if which == reference {
+		if which == plugintest.Reference {
 			// The reference's iptables backend leaves an empty nat
 			// table behind; it must not count as a leak.
-			t.Cleanup(func() { _ = exec.Command("nft", "delete", "table", "ip", "nat").Run() })
+			e.DeleteTablesAtEnd("ip nat")
 		}
 	}
-	l := e.list(name, v, parse(t, c.plugin))
+	l := e.List(name, v, plugintest.Parse(t, c.plugin))
 	var o observed
 	var res [2]*current.Result
 	var ns [2]string
 	for i, id := range []string{"diff-a", "diff-b"} {
-		ns[i] = e.container(id)
-		_, r := e.add(l, id, ns[i])
-		o.results = append(o.results, normalize(t, e.printed("ADD")))
+		ns[i] = e.Container(id)
+		_, r := e.Attach(l, id, ns[i])
+		o.results = append(o.results, plugintest.Normalize(t, e.Printed("ptp", "ADD")))
 		res[i] = asCurrent(t, r)
 	}
 	pingEachOther(t, ns[0], res[0], ns[1], res[1])
@@ -122,18 +122,16 @@ func TestDelOfReferenceAttachment(t *testing.T) {
 		nsFirst bool
 	}{{"0.3.1", false}, {"1.0.0", false}, {"1.0.0", true}} {
 		t.Run(fmt.Sprintf("%s/netns-deleted=%v", tc.version, tc.nsFirst), func(t *testing.T) {
-			e := newEnv(t, reference, "upgrade")
-			l := e.list("upgrade", tc.version, parse(t, diffCases[0].plugin))
-			rt, res := e.add(l, "ctr-upgrade", e.container("upgrade"))
+			e := newEnv(t, plugintest.Reference, "upgrade")
+			l := e.List("upgrade", tc.version, plugintest.Parse(t, diffCases[0].plugin))
+			rt, res := e.Attach(l, "ctr-upgrade", e.Container("upgrade"))
 			host := asCurrent(t, res).Interfaces[0].Name
-			e.use(ours)
+			e.Use(plugintest.Ours)
 			if tc.nsFirst {
-				if err := e.netns.Delete("upgrade"); err != nil {
-					t.Fatal(err)
-				}
+				e.DeleteContainer("upgrade")
 			}
-			e.del(l, rt)
-			if linkExists(t, "", host) {
+			e.Del(l, rt)
+			if plugintest.LinkExists(t, "", host) {
 				t.Fatalf("host end %s left after DEL", host)
 			}
 		})

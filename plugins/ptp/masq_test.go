@@ -9,6 +9,7 @@ import (
 
 	"github.com/cnictl/cnictl/plugins/internal/nat"
 	"github.com/cnictl/cnictl/plugins/internal/nat/nattest"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // plainNet is masqNet without ipMasq, in a subnet of its own.
@@ -21,25 +22,25 @@ const plainNet = `{"type": "ptp", "ipam": {"type": "host-local", "subnet": "10.9
 func TestIPMasq(t *testing.T) {
 	for _, v := range versions {
 		t.Run(v, func(t *testing.T) {
-			e := newEnv(t, ours, "ptp-masq", "ptp-plain")
+			e := newEnv(t, plugintest.Ours, "ptp-masq", "ptp-plain")
 			out := nattest.NewOutside(t, "out0", "192.0.2.1/24", "192.0.2.2/24", "10.97.10.0/24", "10.97.11.0/24")
-			masq, plain := e.list("ptp-masq", v, parse(t, masqNet)), e.list("ptp-plain", v, parse(t, plainNet))
-			nsM, nsP := e.container("ptp-masq"), e.container("ptp-plain")
-			rtM, resM := e.add(masq, "ctr-masq", nsM)
-			_, resP := e.add(plain, "ctr-plain", nsP)
+			masq, plain := e.List("ptp-masq", v, plugintest.Parse(t, masqNet)), e.List("ptp-plain", v, plugintest.Parse(t, plainNet))
+			nsM, nsP := e.Container("ptp-masq"), e.Container("ptp-plain")
+			rtM, resM := e.Attach(masq, "ctr-masq", nsM)
+			_, resP := e.Attach(plain, "ctr-plain", nsP)
 			if got := out.SourceFrom(t, nsM); !got.Equal(out.HostAddr) {
 				t.Errorf("with ipMasq the outside sees %s, want the host's %s", got, out.HostAddr)
 			}
 			if got, want := out.SourceFrom(t, nsP), asCurrent(t, resP).IPs[0].Address.IP; !got.Equal(want) {
 				t.Errorf("without ipMasq the outside sees %s, want the container's %s", got, want)
 			}
-			ping(t, nsM, out.Addr.String())
-			if atLeast(v, "0.4.0") {
-				if err := e.check(masq, rtM); err != nil {
+			plugintest.Ping(t, nsM, out.Addr.String())
+			if plugintest.AtLeast(v, "0.4.0") {
+				if err := e.Check(masq, rtM); err != nil {
 					t.Fatalf("CHECK: %v", err)
 				}
 			}
-			e.del(masq, rtM)
+			e.Del(masq, rtM)
 			a := nat.Attachment{Network: "ptp-masq", ContainerID: "ctr-masq", IfName: "eth0"}
 			if err := nat.Check(a, []*net.IPNet{&asCurrent(t, resM).IPs[0].Address}); err == nil {
 				t.Fatal("masquerading left after DEL")
@@ -50,19 +51,19 @@ func TestIPMasq(t *testing.T) {
 
 // TestIPMasqDualStack masquerades both address families.
 func TestIPMasqDualStack(t *testing.T) {
-	e := newEnv(t, ours, "ptp-masq6")
+	e := newEnv(t, plugintest.Ours, "ptp-masq6")
 	out4 := nattest.NewOutside(t, "out4", "192.0.2.1/24", "192.0.2.2/24")
 	out6 := nattest.NewOutside(t, "out6", "2001:db8:2::1/64", "2001:db8:2::2/64")
-	l := e.list("ptp-masq6", "1.1.0", parse(t, `{"type": "ptp", "ipMasq": true, "ipam": {"type": "host-local",
+	l := e.List("ptp-masq6", "1.1.0", plugintest.Parse(t, `{"type": "ptp", "ipMasq": true, "ipam": {"type": "host-local",
 		"ranges": [[{"subnet": "10.97.12.0/24"}], [{"subnet": "fd97:12::/64"}]],
 		"routes": [{"dst": "0.0.0.0/0"}, {"dst": "::/0"}]}}`))
-	nsPath := e.container("ptp-masq6")
-	e.add(l, "ctr-masq6", nsPath)
+	nsPath := e.Container("ptp-masq6")
+	e.Attach(l, "ctr-masq6", nsPath)
 	for _, out := range []*nattest.Outside{out4, out6} {
 		if got := out.SourceFrom(t, nsPath); !got.Equal(out.HostAddr) {
 			t.Errorf("the outside sees %s, want the host's %s", got, out.HostAddr)
 		}
-		ping(t, nsPath, out.Addr.String())
+		plugintest.Ping(t, nsPath, out.Addr.String())
 	}
 }
 
@@ -70,30 +71,30 @@ func TestIPMasqDualStack(t *testing.T) {
 // the cache, and the plugin's GC removes masquerading that no cached
 // attachment explains.
 func TestGC(t *testing.T) {
-	e := newEnv(t, ours, "ptp-gc")
-	l := e.list("ptp-gc", "1.1.0", parse(t, `{"type": "ptp", "ipMasq": true, "ipam": {"type": "host-local",
+	e := newEnv(t, plugintest.Ours, "ptp-gc")
+	l := e.List("ptp-gc", "1.1.0", plugintest.Parse(t, `{"type": "ptp", "ipMasq": true, "ipam": {"type": "host-local",
 		"subnet": "10.97.13.0/24", "routes": [{"dst": "0.0.0.0/0"}]}}`))
-	rtA, _ := e.add(l, "ctr-keep", e.container("ptp-keep"))
-	_, resB := e.add(l, "ctr-drop", e.container("ptp-drop"))
+	rtA, _ := e.Attach(l, "ctr-keep", e.Container("ptp-keep"))
+	_, resB := e.Attach(l, "ctr-drop", e.Container("ptp-drop"))
 	stale := nat.Attachment{Network: "ptp-gc", ContainerID: "ctr-stale", IfName: "eth0"}
 	staleIPs := []*net.IPNet{{IP: net.IPv4(10, 97, 13, 99), Mask: net.CIDRMask(24, 32)}}
 	if err := nat.Setup(stale, staleIPs); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.cni.Status(context.Background(), l); err != nil {
+	if err := e.CNI.Status(context.Background(), l); err != nil {
 		t.Fatalf("STATUS: %v", err)
 	}
 	valid := []types.GCAttachment{{ContainerID: rtA.ContainerID, IfName: rtA.IfName}}
-	if err := e.cni.GC(context.Background(), l, valid); err != nil {
+	if err := e.CNI.GC(context.Background(), l, valid); err != nil {
 		t.Fatalf("GC: %v", err)
 	}
 	if err := nat.Check(stale, staleIPs); err == nil {
 		t.Error("GC left the masquerading of a stale attachment")
 	}
-	if linkExists(t, "", asCurrent(t, resB).Interfaces[0].Name) {
+	if plugintest.LinkExists(t, "", asCurrent(t, resB).Interfaces[0].Name) {
 		t.Error("GC left the host end of the invalid attachment")
 	}
-	if err := e.check(l, rtA); err != nil {
+	if err := e.Check(l, rtA); err != nil {
 		t.Errorf("CHECK of the valid attachment after GC: %v", err)
 	}
 }

@@ -9,7 +9,8 @@ import (
 
 	"github.com/containernetworking/cni/pkg/types"
 	current "github.com/containernetworking/cni/pkg/types/100"
-	"github.com/containernetworking/cni/pkg/version"
+
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // ptpCase is a ptp plugin configuration and what the first container
@@ -72,58 +73,50 @@ func (c ptpCase) runVersions() []string {
 // conf parses the case's plugin configuration.
 func (c ptpCase) conf(t *testing.T) map[string]any {
 	t.Helper()
-	return parse(t, c.plugin)
+	return plugintest.Parse(t, c.plugin)
 }
 
 func TestAddCheckDel(t *testing.T) {
 	for _, c := range cases {
 		for _, v := range c.runVersions() {
 			t.Run(c.name+"/"+v, func(t *testing.T) {
-				e := newEnv(t, ours, "ptp-"+c.name)
-				l := e.list("ptp-"+c.name, v, c.conf(t))
-				nsA, nsB := e.container("ptp-a"), e.container("ptp-b")
-				rtA, resA := e.add(l, "ctr-a", nsA)
-				if got := printedVersion(t, e.printed("ADD")); got != v {
+				e := newEnv(t, plugintest.Ours, "ptp-"+c.name)
+				l := e.List("ptp-"+c.name, v, c.conf(t))
+				nsA, nsB := e.Container("ptp-a"), e.Container("ptp-b")
+				rtA, resA := e.Attach(l, "ctr-a", nsA)
+				if got := plugintest.PrintedVersion(t, e.Printed("ptp", "ADD")); got != v {
 					t.Fatalf("ADD printed a result of version %s, want %s", got, v)
 				}
-				sameResult(t, e.printed("ADD"), wantResult(t, c.want, v))
-				rtB, resB := e.add(l, "ctr-b", nsB)
+				plugintest.SameResult(t, e.Printed("ptp", "ADD"), plugintest.WantResult(t, c.want, v))
+				rtB, resB := e.Attach(l, "ctr-b", nsB)
 				a, b := asCurrent(t, resA), asCurrent(t, resB)
 				assertAttached(t, a, c.mtu)
 				assertAttached(t, b, c.mtu)
 				pingEachOther(t, nsA, a, nsB, b)
-				if atLeast(v, "0.4.0") {
-					if err := e.check(l, rtA); err != nil {
+				if plugintest.AtLeast(v, "0.4.0") {
+					if err := e.Check(l, rtA); err != nil {
 						t.Fatalf("CHECK of a fresh attachment: %v", err)
 					}
 				}
-				e.del(l, rtB)
-				e.del(l, rtA)
+				e.Del(l, rtB)
+				e.Del(l, rtA)
 				assertDetached(t, a)
 				assertDetached(t, b)
-				e.del(l, rtA) // DEL is idempotent
+				e.Del(l, rtA) // DEL is idempotent
 			})
 		}
 	}
 }
 
-// asCurrent converts a result to the current version.
+// asCurrent converts a result to the current version and checks that it
+// lists both ends of the veth pair.
 func asCurrent(t *testing.T, r types.Result) *current.Result {
 	t.Helper()
-	res, err := current.NewResultFromResult(r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := plugintest.AsCurrent(t, r)
 	if len(res.Interfaces) != 2 || res.Interfaces[1].Sandbox == "" {
 		t.Fatalf("result should list the host end and the container end: %+v", res.Interfaces)
 	}
 	return res
-}
-
-// atLeast reports whether cniVersion v is min or later.
-func atLeast(v, min string) bool {
-	ok, err := version.GreaterThanOrEqualTo(v, min)
-	return err == nil && ok
 }
 
 // hostNet is addr as a /32 or /128.
@@ -141,9 +134,9 @@ func hostNet(addr net.IP) string {
 func assertAttached(t *testing.T, res *current.Result, mtu int) {
 	t.Helper()
 	host, cont := res.Interfaces[0], res.Interfaces[1]
-	var want, wantHost linkState
-	want = linkState{Type: "veth", MTU: mtu, Up: true}
-	wantHost = linkState{Type: "veth", MTU: mtu, Up: true}
+	var want, wantHost plugintest.LinkState
+	want = plugintest.LinkState{Type: "veth", MTU: mtu, Up: true}
+	wantHost = plugintest.LinkState{Type: "veth", MTU: mtu, Up: true}
 	gws := map[bool]net.IP{}
 	for _, ipc := range res.IPs {
 		v4 := ipc.Address.IP.To4() != nil
@@ -171,14 +164,14 @@ func assertAttached(t *testing.T, res *current.Result, mtu int) {
 		}
 		want.Routes = append(want.Routes, fmt.Sprintf("%s via %s scope universe", dst, gws[r.Dst.IP.To4() != nil]))
 	}
-	for _, s := range []*linkState{&want, &wantHost} {
+	for _, s := range []*plugintest.LinkState{&want, &wantHost} {
 		slices.Sort(s.Addrs)
 		slices.Sort(s.Routes)
 	}
-	if got := stateOf(t, cont.Sandbox, cont.Name); !reflect.DeepEqual(got, want) {
+	if got := plugintest.StateOf(t, cont.Sandbox, cont.Name); !reflect.DeepEqual(got, want) {
 		t.Errorf("container end %s:\n got %+v\nwant %+v", cont.Name, got, want)
 	}
-	if got := stateOf(t, "", host.Name); !reflect.DeepEqual(got, wantHost) {
+	if got := plugintest.StateOf(t, "", host.Name); !reflect.DeepEqual(got, wantHost) {
 		t.Errorf("host end %s:\n got %+v\nwant %+v", host.Name, got, wantHost)
 	}
 }
@@ -188,10 +181,10 @@ func assertAttached(t *testing.T, res *current.Result, mtu int) {
 func assertDetached(t *testing.T, res *current.Result) {
 	t.Helper()
 	host, cont := res.Interfaces[0], res.Interfaces[1]
-	if linkExists(t, "", host.Name) {
+	if plugintest.LinkExists(t, "", host.Name) {
 		t.Errorf("host end %s left after DEL", host.Name)
 	}
-	if linkExists(t, cont.Sandbox, cont.Name) {
+	if plugintest.LinkExists(t, cont.Sandbox, cont.Name) {
 		t.Errorf("container end %s left after DEL", cont.Name)
 	}
 }
@@ -205,10 +198,10 @@ func pingEachOther(t *testing.T, nsA string, a *current.Result, nsB string, b *c
 		src, dst *current.Result
 	}{{nsA, a, b}, {nsB, b, a}} {
 		for _, ipc := range pair.src.IPs {
-			ping(t, pair.from, ipc.Gateway.String())
+			plugintest.Ping(t, pair.from, ipc.Gateway.String())
 			for _, peer := range pair.dst.IPs {
 				if (peer.Address.IP.To4() == nil) == (ipc.Address.IP.To4() == nil) {
-					ping(t, pair.from, peer.Address.IP.String())
+					plugintest.Ping(t, pair.from, peer.Address.IP.String())
 				}
 			}
 		}

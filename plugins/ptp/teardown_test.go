@@ -10,6 +10,7 @@ import (
 
 	"github.com/cnictl/cnictl/libcni"
 	"github.com/cnictl/cnictl/plugins/internal/nat"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // masqNet is a network with ipMasq on, for the tests of teardown and NAT.
@@ -21,18 +22,16 @@ const masqNet = `{"type": "ptp", "ipMasq": true, "ipam": {"type": "host-local", 
 func TestDelWithNetnsGone(t *testing.T) {
 	for _, v := range versions {
 		t.Run(v, func(t *testing.T) {
-			e := newEnv(t, ours, "ptp-gone")
-			l := e.list("ptp-gone", v, parse(t, masqNet))
-			rt, res := e.add(l, "ctr-gone", e.container("ptp-gone"))
+			e := newEnv(t, plugintest.Ours, "ptp-gone")
+			l := e.List("ptp-gone", v, plugintest.Parse(t, masqNet))
+			rt, res := e.Attach(l, "ctr-gone", e.Container("ptp-gone"))
 			a := asCurrent(t, res)
-			if err := e.netns.Delete("ptp-gone"); err != nil {
-				t.Fatal(err)
-			}
-			e.del(l, rt)
-			if linkExists(t, "", a.Interfaces[0].Name) {
+			e.DeleteContainer("ptp-gone")
+			e.Del(l, rt)
+			if plugintest.LinkExists(t, "", a.Interfaces[0].Name) {
 				t.Fatalf("host end %s left after DEL", a.Interfaces[0].Name)
 			}
-			e.del(l, rt)
+			e.Del(l, rt)
 		})
 	}
 }
@@ -40,17 +39,17 @@ func TestDelWithNetnsGone(t *testing.T) {
 // TestAddRollsBack makes ADD fail once the address is allocated: nothing
 // may be left, which the leak check verifies.
 func TestAddRollsBack(t *testing.T) {
-	e := newEnv(t, ours, "ptp-rollback")
-	l := e.list("ptp-rollback", "1.0.0", parse(t, masqNet))
-	nsPath := e.container("ptp-rollback")
-	in(t, nsPath, func() error {
+	e := newEnv(t, plugintest.Ours, "ptp-rollback")
+	l := e.List("ptp-rollback", "1.0.0", plugintest.Parse(t, masqNet))
+	nsPath := e.Container("ptp-rollback")
+	plugintest.In(t, nsPath, func() error {
 		return netlink.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "eth0"}, PeerName: "eth0p"})
 	})
-	_, err := e.cni.Add(context.Background(), l, &libcni.RuntimeConf{ContainerID: "ctr-rb", NetNS: nsPath, IfName: "eth0"})
+	_, err := e.CNI.Add(context.Background(), l, &libcni.RuntimeConf{ContainerID: "ctr-rb", NetNS: nsPath, IfName: "eth0"})
 	if err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Fatalf("ADD over an existing eth0: got %v, want an error saying it exists", err)
 	}
-	if !linkExists(t, nsPath, "eth0") {
+	if !plugintest.LinkExists(t, nsPath, "eth0") {
 		t.Fatal("the failed ADD removed the container's own eth0")
 	}
 }
@@ -64,13 +63,13 @@ type tampering struct {
 
 var tamperings = []tampering{
 	{"container address", func(t *testing.T, rt *libcni.RuntimeConf, res *current.Result) {
-		in(t, rt.NetNS, func() error { return delAddrs("eth0") })
+		plugintest.In(t, rt.NetNS, func() error { return delAddrs("eth0") })
 	}},
 	{"host gateway address", func(t *testing.T, rt *libcni.RuntimeConf, res *current.Result) {
-		in(t, "", func() error { return delAddrs(res.Interfaces[0].Name) })
+		plugintest.In(t, "", func() error { return delAddrs(res.Interfaces[0].Name) })
 	}},
 	{"default route", func(t *testing.T, rt *libcni.RuntimeConf, res *current.Result) {
-		in(t, rt.NetNS, func() error {
+		plugintest.In(t, rt.NetNS, func() error {
 			return netlink.RouteDel(&netlink.Route{Dst: nil, Gw: []byte{10, 97, 10, 1}})
 		})
 	}},
@@ -84,14 +83,14 @@ var tamperings = []tampering{
 func TestCheckFailsAfterTampering(t *testing.T) {
 	for _, tc := range tamperings {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, ours, "ptp-tamper")
-			l := e.list("ptp-tamper", "1.1.0", parse(t, masqNet))
-			rt, res := e.add(l, "ctr-tamper", e.container("ptp-tamper"))
-			if err := e.check(l, rt); err != nil {
+			e := newEnv(t, plugintest.Ours, "ptp-tamper")
+			l := e.List("ptp-tamper", "1.1.0", plugintest.Parse(t, masqNet))
+			rt, res := e.Attach(l, "ctr-tamper", e.Container("ptp-tamper"))
+			if err := e.Check(l, rt); err != nil {
 				t.Fatalf("CHECK before tampering: %v", err)
 			}
 			tc.undo(t, rt, asCurrent(t, res))
-			if err := e.check(l, rt); err == nil {
+			if err := e.Check(l, rt); err == nil {
 				t.Fatalf("CHECK passed with the %s gone", tc.name)
 			}
 		})

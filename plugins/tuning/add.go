@@ -9,6 +9,8 @@ import (
 	current "github.com/containernetworking/cni/pkg/types/100"
 	"github.com/containernetworking/plugins/pkg/netlinksafe"
 	"github.com/containernetworking/plugins/pkg/ns"
+
+	"github.com/cnictl/cnictl/plugins"
 )
 
 // cmdAdd tunes the container interface and prints prevResult.
@@ -19,7 +21,7 @@ func cmdAdd(args *skel.CmdArgs) error {
 	}
 	result, err := add(c, args)
 	if err != nil {
-		return fmt.Errorf("tuning: %s: %w", describe(&c.base, args), err)
+		return fmt.Errorf("tuning: %s: %w", plugins.Describe(c.Name, args), err)
 	}
 	return types.PrintResult(result, c.CNIVersion)
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/containernetworking/plugins/pkg/utils/sysctl"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/cnictl/cnictl/plugins"
 )
 
 // cmdCheck verifies that the sysctls and the interface hold the configured
@@ -20,7 +22,7 @@ func cmdCheck(args *skel.CmdArgs) error {
 		return err
 	}
 	if err := check(c, args); err != nil {
-		return fmt.Errorf("tuning: %s: %w", describe(&c.base, args), err)
+		return fmt.Errorf("tuning: %s: %w", plugins.Describe(c.Name, args), err)
 	}
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/containernetworking/cni/pkg/types"
 	current "github.com/containernetworking/cni/pkg/types/100"
 	"github.com/containernetworking/cni/pkg/version"
+
+	"github.com/cnictl/cnictl/plugins"
 )
 
 // defaultDataDir holds the backups when the configuration names no
@@ -63,11 +65,6 @@ type envArgs struct {
 	MAC types.UnmarshallableString `json:"mac,omitempty"`
 }
 
-// describe names the attachment of a command in error messages.
-func describe(c *base, args *skel.CmdArgs) string {
-	return fmt.Sprintf("network %q, container %q, ifname %q", c.Name, args.ContainerID, args.IfName)
-}
-
 // loadBase parses the part of the configuration that DEL and GC need.
 func loadBase(args *skel.CmdArgs) (*base, error) {
 	b := &base{}
@@ -95,7 +92,7 @@ func loadConfig(args *skel.CmdArgs) (*config, error) {
 	}
 	c.setDefaults()
 	if err := c.resolve(args); err != nil {
-		return nil, fmt.Errorf("tuning: %s: %w", describe(&c.base, args), err)
+		return nil, fmt.Errorf("tuning: %s: %w", plugins.Describe(c.Name, args), err)
 	}
 	return c, nil
 }

@@ -1,11 +1,12 @@
 package tuning
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/containernetworking/cni/pkg/skel"
 	"github.com/containernetworking/plugins/pkg/ns"
+
+	"github.com/cnictl/cnictl/plugins"
 )
 
 // cmdDel restores what ADD saved and removes the backup. When the
@@ -17,7 +18,7 @@ func cmdDel(args *skel.CmdArgs) error {
 		return err
 	}
 	if err := del(c, args); err != nil {
-		return fmt.Errorf("tuning: %s: %w", describe(c, args), err)
+		return fmt.Errorf("tuning: %s: %w", plugins.Describe(c.Name, args), err)
 	}
 	return nil
 }
@@ -35,17 +36,9 @@ func del(c *base, args *skel.CmdArgs) error {
 	}
 	if b != nil && args.Netns != "" {
 		err := ns.WithNetNSPath(args.Netns, func(ns.NetNS) error { return restore(b, args.IfName) })
-		if err != nil && !netnsGone(err) {
+		if err != nil && !plugins.NetnsGone(err) {
 			return fmt.Errorf("restoring the original values: %w", err)
 		}
 	}
 	return removeBackup(path)
-}
-
-// netnsGone reports whether err says that a namespace path is gone or no
-// longer a namespace.
-func netnsGone(err error) bool {
-	var notExist ns.NSPathNotExistErr
-	var notNS ns.NSPathNotNSErr
-	return errors.As(err, &notExist) || errors.As(err, &notNS)
 }

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // diffCases are the tuning configurations the differential test runs with
@@ -36,7 +38,7 @@ func TestDifferential(t *testing.T) {
 		for _, v := range versions {
 			t.Run(c.name+"/"+v, func(t *testing.T) {
 				var got [2]observation
-				for i, which := range []impl{reference, ours} {
+				for i, which := range []plugintest.Impl{plugintest.Reference, plugintest.Ours} {
 					t.Run(string(which), func(t *testing.T) { got[i] = observe(t, which, c.conf, c.caps, v) })
 				}
 				if t.Failed() {
@@ -59,22 +61,22 @@ type observation struct {
 
 // observe attaches a container with the tuning plugin of which, detaches
 // it and returns what it saw.
-func observe(t *testing.T, which impl, conf, caps map[string]any, v string) observation {
+func observe(t *testing.T, which plugintest.Impl, conf, caps map[string]any, v string) observation {
 	e := newEnv(t, which)
 	l := e.list(v, conf)
-	nsPath := e.container("tune-diff")
+	nsPath := e.Container("tune-diff")
 	var o observation
-	e.after("DEL", "tuning", func() { o.Restored = stateOf(t, nsPath, "eth0") })
-	r := rt("tune-diff", nsPath)
+	e.After("DEL", "tuning", func() { o.Restored = stateOf(t, nsPath, "eth0") })
+	r := plugintest.RT("tune-diff", nsPath)
 	r.CapabilityArgs = caps
-	e.add(l, r)
-	o.Result = normalize(t, e.printed("ADD"))
+	e.Add(l, r)
+	o.Result = normalize(t, e.Printed("tuning", "ADD"))
 	o.Added = stateOf(t, nsPath, "eth0", ifSysctl, nsSysctl)
 	if !strings.HasPrefix(o.Added.MAC, "c2:11:22:33:44:") {
 		o.Added.MAC = "random"
 	}
-	e.del(l, r)
-	e.after("DEL", "tuning", nil)
+	e.Del(l, r)
+	e.After("DEL", "tuning", nil)
 	if !strings.HasPrefix(o.Restored.MAC, "c2:11:22:33:44:") {
 		o.Restored.MAC = "random"
 	}

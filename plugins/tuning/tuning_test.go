@@ -11,8 +11,8 @@ import (
 
 	"github.com/containernetworking/cni/pkg/types"
 
-	"github.com/cnictl/cnictl/cache"
 	"github.com/cnictl/cnictl/libcni"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // TestFieldsTakeEffectAndRestore wants every field to take effect in the
@@ -21,14 +21,14 @@ import (
 func TestFieldsTakeEffectAndRestore(t *testing.T) {
 	for _, v := range versions {
 		t.Run(v, func(t *testing.T) {
-			e := newEnv(t, ours)
+			e := newEnv(t, plugintest.Ours)
 			l := e.list(v, allFields)
-			nsPath := e.container("tune-a")
+			nsPath := e.Container("tune-a")
 			var before, restored linkState
-			e.after("ADD", "bridge", func() { before = stateOf(t, nsPath, "eth0", ifSysctl, nsSysctl) })
-			e.after("DEL", "tuning", func() { restored = stateOf(t, nsPath, "eth0", ifSysctl, nsSysctl) })
-			r := rt("tune-a", nsPath)
-			res := e.add(l, r)
+			e.After("ADD", "bridge", func() { before = stateOf(t, nsPath, "eth0", ifSysctl, nsSysctl) })
+			e.After("DEL", "tuning", func() { restored = stateOf(t, nsPath, "eth0", ifSysctl, nsSysctl) })
+			r := plugintest.RT("tune-a", nsPath)
+			res := plugintest.AsCurrent(t, e.Add(l, r))
 
 			if got := stateOf(t, nsPath, "eth0", ifSysctl, nsSysctl); !reflect.DeepEqual(got, want()) {
 				t.Errorf("after ADD: got %v, want %v", got, want())
@@ -42,12 +42,12 @@ func TestFieldsTakeEffectAndRestore(t *testing.T) {
 			if len(macs) != 1 || macs[0] != want().MAC {
 				t.Errorf("result container interface MACs %v, want [%s]", macs, want().MAC)
 			}
-			if err := e.cni.Check(context.Background(), l, r); err != nil {
+			if err := e.Check(l, r); err != nil {
 				t.Errorf("CHECK after ADD: %v", err)
 			}
 
-			e.del(l, r)
-			e.after("DEL", "tuning", nil)
+			e.Del(l, r)
+			e.After("DEL", "tuning", nil)
 			if !reflect.DeepEqual(restored, before) {
 				t.Errorf("after the DEL of tuning: got %v, want the original %v", restored, before)
 			}
@@ -63,23 +63,23 @@ func TestFieldsTakeEffectAndRestore(t *testing.T) {
 func TestCheckDetectsTampering(t *testing.T) {
 	for _, v := range versions {
 		t.Run(v, func(t *testing.T) {
-			e := newEnv(t, ours)
+			e := newEnv(t, plugintest.Ours)
 			l := e.list(v, map[string]any{"mtu": 1400})
-			nsPath := e.container("tune-a")
+			nsPath := e.Container("tune-a")
 			var restored linkState
-			e.after("DEL", "tuning", func() { restored = stateOf(t, nsPath, "eth0") })
-			r := rt("tune-a", nsPath)
-			e.add(l, r)
-			if err := e.cni.Check(context.Background(), l, r); err != nil {
+			e.After("DEL", "tuning", func() { restored = stateOf(t, nsPath, "eth0") })
+			r := plugintest.RT("tune-a", nsPath)
+			e.Add(l, r)
+			if err := e.Check(l, r); err != nil {
 				t.Fatalf("CHECK after ADD: %v", err)
 			}
 			setMTU(t, nsPath, "eth0", 1300)
-			err := e.cni.Check(context.Background(), l, r)
+			err := e.Check(l, r)
 			if err == nil || !strings.Contains(err.Error(), "MTU is 1300, configured 1400") {
 				t.Errorf("CHECK after changing the MTU: %v, want an error about the MTU", err)
 			}
-			e.del(l, r)
-			e.after("DEL", "tuning", nil)
+			e.Del(l, r)
+			e.After("DEL", "tuning", nil)
 			if restored.MTU != 1500 {
 				t.Errorf("MTU after the DEL of tuning is %d, want the original 1500", restored.MTU)
 			}
@@ -92,11 +92,11 @@ func TestCheckDetectsTampering(t *testing.T) {
 func TestRejectsNonNetSysctl(t *testing.T) {
 	for _, v := range versions {
 		t.Run(v, func(t *testing.T) {
-			e := newEnv(t, ours)
+			e := newEnv(t, plugintest.Ours)
 			for _, key := range []string{"kernel.hostname", "vm.swappiness", "net"} {
 				l := e.list(v, map[string]any{"sysctl": map[string]any{"net.core.somaxconn": "1024", key: "7"}})
-				nsPath := e.container("tune-a")
-				_, err := e.cni.Add(context.Background(), l, rt("tune-a", nsPath))
+				nsPath := e.Container("tune-a")
+				_, err := e.CNI.Add(context.Background(), l, plugintest.RT("tune-a", nsPath))
 				if err == nil || !strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), "only net.* sysctls") {
 					t.Errorf("ADD with sysctl %s: %v, want an error naming the key", key, err)
 				}
@@ -107,9 +107,7 @@ func TestRejectsNonNetSysctl(t *testing.T) {
 				if got := sysctlIn(t, nsPath, nsSysctl); got == "1024" {
 					t.Errorf("the rejected ADD set %s", nsSysctl)
 				}
-				if err := e.netns.Delete("tune-a"); err != nil {
-					t.Fatal(err)
-				}
+				e.DeleteContainer("tune-a")
 			}
 		})
 	}
@@ -134,12 +132,12 @@ func TestMACSources(t *testing.T) {
 	for _, v := range versions {
 		for _, c := range cases {
 			t.Run(v+"/"+c.name, func(t *testing.T) {
-				e := newEnv(t, ours)
+				e := newEnv(t, plugintest.Ours)
 				l := e.list(v, map[string]any{"mac": confMAC, "capabilities": map[string]any{"mac": true}})
-				nsPath := e.container("tune-a")
-				r := rt("tune-a", nsPath)
+				nsPath := e.Container("tune-a")
+				r := plugintest.RT("tune-a", nsPath)
 				r.Args, r.CapabilityArgs = c.args, c.caps
-				res := e.add(l, r)
+				res := plugintest.AsCurrent(t, e.Add(l, r))
 				if got := stateOf(t, nsPath, "eth0").MAC; got != c.want {
 					t.Errorf("MAC of eth0 is %s, want %s", got, c.want)
 				}
@@ -148,7 +146,7 @@ func TestMACSources(t *testing.T) {
 						t.Errorf("result says the MAC of %s is %s, want %s", intf.Name, intf.Mac, c.want)
 					}
 				}
-				if err := e.cni.Check(context.Background(), l, r); err != nil {
+				if err := e.Check(l, r); err != nil {
 					t.Errorf("CHECK: %v", err)
 				}
 			})
@@ -161,23 +159,21 @@ func TestMACSources(t *testing.T) {
 func TestDelAfterNetnsGone(t *testing.T) {
 	for _, v := range versions {
 		t.Run(v, func(t *testing.T) {
-			e := newEnv(t, ours)
+			e := newEnv(t, plugintest.Ours)
 			l := e.list(v, allFields)
-			nsPath := e.container("tune-a")
-			r := rt("tune-a", nsPath)
-			e.add(l, r)
+			nsPath := e.Container("tune-a")
+			r := plugintest.RT("tune-a", nsPath)
+			e.Add(l, r)
 			backup := filepath.Join(e.dataDir, "tune-a_eth0.json")
 			if _, err := os.Stat(backup); err != nil {
 				t.Fatalf("ADD saved no backup: %v", err)
 			}
-			if err := e.netns.Delete("tune-a"); err != nil {
-				t.Fatal(err)
-			}
-			e.del(l, r)
+			e.DeleteContainer("tune-a")
+			e.Del(l, r)
 			if _, err := os.Stat(backup); !os.IsNotExist(err) {
 				t.Errorf("DEL left the backup: %v", err)
 			}
-			e.del(l, r)
+			e.Del(l, r)
 		})
 	}
 }
@@ -185,11 +181,11 @@ func TestDelAfterNetnsGone(t *testing.T) {
 // TestGC wants GC to remove the backups of this network's attachments that
 // are not valid, and to keep the valid ones and those of other networks.
 func TestGC(t *testing.T) {
-	e := newEnv(t, ours)
+	e := newEnv(t, plugintest.Ours)
 	l := e.list("1.1.0", allFields)
-	keep, drop := rt("tune-keep", e.container("tune-keep")), rt("tune-drop", e.container("tune-drop"))
-	e.add(l, keep)
-	res, err := e.cni.Add(context.Background(), l, drop)
+	keep, drop := plugintest.RT("tune-keep", e.Container("tune-keep")), plugintest.RT("tune-drop", e.Container("tune-drop"))
+	e.Add(l, keep)
+	res, err := e.CNI.Add(context.Background(), l, drop)
 	if err != nil || res == nil {
 		t.Fatalf("ADD tune-drop: %v", err)
 	}
@@ -200,10 +196,8 @@ func TestGC(t *testing.T) {
 	t.Cleanup(func() { os.Remove(other) })
 	// The runtime lost track of tune-drop: libcni cannot DEL it, the
 	// plugins' GC must collect it.
-	if err := e.cni.Cache().Remove(cacheKey(drop)); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.cni.GC(context.Background(), l, []types.GCAttachment{{ContainerID: "tune-keep", IfName: "eth0"}}); err != nil {
+	e.Forget(l, drop)
+	if err := e.CNI.GC(context.Background(), l, []types.GCAttachment{{ContainerID: "tune-keep", IfName: "eth0"}}); err != nil {
 		t.Fatalf("GC: %v", err)
 	}
 	for path, wantKept := range map[string]bool{
@@ -218,10 +212,5 @@ func TestGC(t *testing.T) {
 	}
 	// The reference bridge does not collect addresses on GC: a DEL
 	// without a cache entry releases tune-drop's.
-	e.del(l, drop)
-}
-
-// cacheKey is the cache key of rt in the test network.
-func cacheKey(rt *libcni.RuntimeConf) cache.Key {
-	return cache.Key{Network: network, ContainerID: rt.ContainerID, IfName: rt.IfName}
+	e.Del(l, drop)
 }

@@ -4,62 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/cnictl/cnictl/plugins/internal/nftutil"
 )
 
-// Attachment identifies one container interface.
-type Attachment struct{ Network, ContainerID, IfName string }
-
-// String names the attachment in messages.
-func (a Attachment) String() string {
-	return fmt.Sprintf("network %q, container %q, ifname %q", a.Network, a.ContainerID, a.IfName)
-}
-
-// maxComment bounds the comment of a map element (the kernel takes up to
-// 256 bytes of user data, type and length included).
-const maxComment = 200
-
-// comment is the comment of the attachment's map elements, for people
-// reading `nft list ruleset`.
-func (a Attachment) comment() string {
-	c := a.Network + " " + a.ContainerID + " " + a.IfName
-	if len(c) > maxComment {
-		c = c[:maxComment]
-	}
-	return c
-}
-
-// idPattern is what the CNI specification allows in network names and
-// container IDs.
-var idPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`)
-
-// validateName checks a network name or a container ID against the CNI
-// specification; what it lets through is safe as a file name.
-func validateName(what, name string) error {
-	if !idPattern.MatchString(name) {
-		return fmt.Errorf("invalid %s %q: it must start with a letter or digit and hold only letters, digits, '_', '.' and '-'", what, name)
-	}
-	return nil
-}
-
-// validate checks the attachment's identifiers against the CNI
-// specification, which keeps them safe in file and chain names.
-func (a Attachment) validate() error {
-	if err := validateName("network name", a.Network); err != nil {
-		return err
-	}
-	if err := validateName("container ID", a.ContainerID); err != nil {
-		return err
-	}
-	switch {
-	case a.IfName == "", a.IfName == ".", a.IfName == "..", len(a.IfName) > 15,
-		strings.ContainsAny(a.IfName, "/: \t\n\v\f\r\x00"):
-		return fmt.Errorf("invalid ifname %q", a.IfName)
-	}
-	return nil
-}
+// Attachment identifies one container interface, as it does for the
+// nftables plugins: this package keeps its state as package nftutil lays
+// it out.
+type Attachment = nftutil.Attachment
 
 // entry is one masqueraded address: the map element that sends the
 // address's packets to the chain of its network and subnet.
@@ -114,7 +68,7 @@ func newEntry(network string, ipn *net.IPNet) (entry, error) {
 // newEntries validates a and its addresses, and makes their entries,
 // sorted by address.
 func newEntries(a Attachment, ips []*net.IPNet) ([]entry, error) {
-	if err := a.validate(); err != nil {
+	if err := a.Validate(); err != nil {
 		return nil, err
 	}
 	if len(ips) == 0 {

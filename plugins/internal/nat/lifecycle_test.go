@@ -330,20 +330,20 @@ func TestInvalidInput(t *testing.T) {
 		ips  []*net.IPNet
 		want string
 	}{
-		{Attachment{"../x", "c1", "eth0"}, ok, "invalid network name"},
-		{Attachment{"net1", "c/1", "eth0"}, ok, "invalid container ID"},
-		{Attachment{"net1", "c1", "eth:0"}, ok, "invalid ifname"},
-		{Attachment{"net1", "c1", "eth0"}, nil, "no addresses"},
-		{Attachment{"net1", "c1", "eth0"}, []*net.IPNet{nil}, "nil address"},
-		{Attachment{"net1", "c1", "eth0"}, cidrs(t, "10.66.0.2/24", "10.66.0.2/16"), "given twice"},
-		{Attachment{strings.Repeat("n", 250), "c1", "eth0"}, ok, "too long"},
+		{Attachment{Network: "../x", ContainerID: "c1", IfName: "eth0"}, ok, "invalid network name"},
+		{Attachment{Network: "net1", ContainerID: "c/1", IfName: "eth0"}, ok, "invalid container ID"},
+		{Attachment{Network: "net1", ContainerID: "c1", IfName: "eth:0"}, ok, "invalid ifname"},
+		{Attachment{Network: "net1", ContainerID: "c1", IfName: "eth0"}, nil, "no addresses"},
+		{Attachment{Network: "net1", ContainerID: "c1", IfName: "eth0"}, []*net.IPNet{nil}, "nil address"},
+		{Attachment{Network: "net1", ContainerID: "c1", IfName: "eth0"}, cidrs(t, "10.66.0.2/24", "10.66.0.2/16"), "given twice"},
+		{Attachment{Network: strings.Repeat("n", 250), ContainerID: "c1", IfName: "eth0"}, ok, "too long"},
 	} {
 		err := Setup(tc.a, tc.ips)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Setup(%v, %v): %v, want an error with %q", tc.a, tc.ips, err, tc.want)
 		}
 	}
-	if err := Teardown(Attachment{"net1", "c1", ".."}); err == nil {
+	if err := Teardown(Attachment{Network: "net1", ContainerID: "c1", IfName: ".."}); err == nil {
 		t.Error("Teardown with ifname .. succeeded")
 	}
 	if err := GC("a/b", nil); err == nil {

@@ -8,15 +8,15 @@ import (
 	"os/exec"
 	"testing"
 
-	"github.com/cnictl/cnictl/internal/hermetic"
-	"github.com/cnictl/cnictl/internal/testbin"
+	"github.com/cnictl/cnictl/plugins/internal/nftutil"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 func TestMain(m *testing.M) {
 	if os.Getenv(envHelper) != "" {
 		os.Exit(helperMain())
 	}
-	hermetic.Main(m, testbin.Cleanup)
+	plugintest.Main(m)
 }
 
 // newEnv prepares a test: hermetic namespaces, a fresh state directory,
@@ -24,11 +24,7 @@ func TestMain(m *testing.M) {
 // returns the state directory.
 func newEnv(t testing.TB) string {
 	t.Helper()
-	hermetic.Require(t)
-	root := t.TempDir()
-	t.Setenv(EnvStateDir, root)
-	hermetic.CheckLeaks(t, root)
-	return root
+	return plugintest.NewStateDir(t, nftutil.EnvStateDir)
 }
 
 // cidr parses an address with its prefix length, keeping the address.

@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	"github.com/containernetworking/cni/pkg/types"
+
+	"github.com/cnictl/cnictl/plugins/internal/nftutil"
 )
 
 // Setup masquerades traffic from each of ips (the container's addresses,
@@ -35,7 +37,7 @@ func Setup(a Attachment, ips []*net.IPNet) error {
 // Teardown removes a's NAT, using only cnictl's own state (no netns, no
 // prevResult needed). Tearing down an attachment that has no NAT succeeds.
 func Teardown(a Attachment) error {
-	if err := a.validate(); err != nil {
+	if err := a.Validate(); err != nil {
 		return fmt.Errorf("nat: tearing down %s: %w", a, err)
 	}
 	err := withStore(false, func(s *store) error {
@@ -50,7 +52,7 @@ func Teardown(a Attachment) error {
 		defer r.close()
 		return teardown(s, r, rec)
 	})
-	if err != nil && !errors.Is(err, errNoState) {
+	if err != nil && !errors.Is(err, nftutil.ErrNoState) {
 		return fmt.Errorf("nat: tearing down %s: %w", a, err)
 	}
 	return nil
@@ -92,7 +94,7 @@ func Check(a Attachment, ips []*net.IPNet) error {
 		defer r.close()
 		return r.check(entries)
 	})
-	if errors.Is(err, errNoState) {
+	if errors.Is(err, nftutil.ErrNoState) {
 		err = errors.New("no masquerading is recorded")
 	}
 	if err != nil {
@@ -103,7 +105,7 @@ func Check(a Attachment, ips []*net.IPNet) error {
 
 // GC removes the NAT of every attachment of network that is not in valid.
 func GC(network string, valid []types.GCAttachment) error {
-	if err := validateName("network name", network); err != nil {
+	if err := nftutil.ValidateNetwork(network); err != nil {
 		return fmt.Errorf("nat: garbage collecting network %q: %w", network, err)
 	}
 	err := withStore(false, func(s *store) error {
@@ -131,7 +133,7 @@ func GC(network string, valid []types.GCAttachment) error {
 			if err != nil {
 				return err
 			}
-			own, err := s.owned(rec.attachment(), es)
+			own, err := s.owned(rec.Attachment, es)
 			if err != nil {
 				return err
 			}
@@ -148,11 +150,11 @@ func GC(network string, valid []types.GCAttachment) error {
 			errs = append(errs, s.unclaim(e.addr))
 		}
 		for _, rec := range gone {
-			errs = append(errs, s.remove(rec.attachment()))
+			errs = append(errs, s.RemoveRecord(rec.Attachment))
 		}
 		return errors.Join(errs...)
 	})
-	if err != nil && !errors.Is(err, errNoState) {
+	if err != nil && !errors.Is(err, nftutil.ErrNoState) {
 		return fmt.Errorf("nat: garbage collecting network %q: %w", network, err)
 	}
 	return nil
@@ -211,7 +213,7 @@ func setup(s *store, r *ruleset, a Attachment, entries []entry) error {
 	if err := r.ensure(entries); err != nil {
 		return err
 	}
-	if err := r.putElements(fresh, taken, a.comment()); err != nil {
+	if err := r.putElements(fresh, taken, a.Comment()); err != nil {
 		return err
 	}
 	if err := r.remove(dropped, left); err != nil {
@@ -229,7 +231,7 @@ func setup(s *store, r *ruleset, a Attachment, entries []entry) error {
 // nothing jumps to any more, the table if it is empty, and the
 // attachment's state.
 func teardown(s *store, r *ruleset, rec *record) error {
-	a := rec.attachment()
+	a := rec.Attachment
 	entries, err := rec.entries()
 	if err != nil {
 		return err
@@ -246,5 +248,5 @@ func teardown(s *store, r *ruleset, rec *record) error {
 			return err
 		}
 	}
-	return s.remove(a)
+	return s.RemoveRecord(a)
 }

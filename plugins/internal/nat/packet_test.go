@@ -4,42 +4,24 @@ import (
 	"testing"
 
 	"github.com/vishvananda/netlink"
-	"golang.org/x/sys/unix"
 
 	"github.com/cnictl/cnictl/netnsmgr"
 	"github.com/cnictl/cnictl/plugins/internal/nat/nattest"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // newContainer creates a "container" namespace with contCIDR behind a veth
 // pair whose host end (hostIf) has hostCIDR and is its default gateway.
 func newContainer(t *testing.T, hostIf, hostCIDR, contCIDR string) string {
 	t.Helper()
-	eph, err := netnsmgr.New("").NewEphemeral("container")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { eph.Close() })
-	fd, err := unix.Open(eph.Path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fd)
-	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: hostIf}, PeerName: "eth0", PeerNamespace: netlink.NsFd(fd)}
-	if err := netlink.LinkAdd(veth); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if l, err := netlink.LinkByName(hostIf); err == nil {
-			netlink.LinkDel(l)
-		}
-	})
+	path := plugintest.VethNS(t, "container", hostIf, "eth0")
 	host := cidr(t, hostCIDR)
-	if err := nattest.Configure(hostIf, host); err != nil {
+	if err := plugintest.Configure(hostIf, host); err != nil {
 		t.Fatal(err)
 	}
 	cont := cidr(t, contCIDR)
-	err = netnsmgr.Do(eph.Path, func() error {
-		if err := nattest.Configure("eth0", cont); err != nil {
+	err := netnsmgr.Do(path, func() error {
+		if err := plugintest.Configure("eth0", cont); err != nil {
 			return err
 		}
 		link, err := netlink.LinkByName("eth0")
@@ -51,7 +33,7 @@ func newContainer(t *testing.T, hostIf, hostCIDR, contCIDR string) string {
 	if err != nil {
 		t.Fatalf("configuring the container namespace: %v", err)
 	}
-	return eph.Path
+	return path
 }
 
 // TestMasqueradesPackets sends UDP datagrams from a container to an
@@ -72,7 +54,7 @@ func TestMasqueradesPackets(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			newEnv(t)
-			nattest.EnableForwarding(t)
+			plugintest.EnableForwarding(t)
 			contNS := newContainer(t, "hveth0", tc.hostCont, tc.cont)
 			outside := nattest.NewOutside(t, "hout0", tc.hostOut, tc.out, tc.contSubnet)
 			a := Attachment{Network: "pkt", ContainerID: "c1", IfName: "eth0"}

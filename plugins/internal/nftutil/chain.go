@@ -16,13 +16,17 @@ type Chain struct {
 	Hook *nftables.ChainHook
 	// Policy is a base chain's policy.
 	Policy nftables.ChainPolicy
+	// Use is the kernel's use count of the chain: its rules plus the
+	// rules and map elements that jump to it.
+	Use uint32
 }
 
 // GetChain asks the kernel about one chain of a table; false if the table
 // or the chain does not exist. Unlike listing the chains of a family, it
 // costs the same however many chains other software has (kube-proxy's
 // iptables mode makes thousands), and unlike nftables.Conn.ListChain it
-// tells a missing chain from a failure.
+// tells a missing chain from a failure. github.com/google/nftables does not
+// decode a chain's use count either.
 func GetChain(family nftables.TableFamily, table, chain string) (Chain, bool, error) {
 	c, err := netlink.Dial(unix.NETLINK_NETFILTER, nil)
 	if err != nil {
@@ -69,6 +73,8 @@ func decodeChain(b []byte) (Chain, bool, error) {
 		switch ad.Type() {
 		case unix.NFTA_CHAIN_POLICY:
 			ch.Policy = nftables.ChainPolicy(ad.Uint32())
+		case unix.NFTA_CHAIN_USE:
+			ch.Use = ad.Uint32()
 		case unix.NFTA_CHAIN_HOOK:
 			ad.Nested(func(nad *netlink.AttributeDecoder) error {
 				for nad.Next() {

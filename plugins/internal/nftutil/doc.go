@@ -1,11 +1,13 @@
-// Package nftutil holds what cnictl's portmap and firewall plugins share:
+// Package nftutil holds what cnictl's portmap and firewall plugins share,
+// and with them package nat (the ipMasq of the bridge and ptp plugins):
 // the identity of an attachment, a locked state directory that records what
 // each attachment installed (so that DEL and GC need neither the container's
-// namespace nor its previous result), builders for the nftables
-// expressions both plugins use, batched set updates that survive a ruleset
-// that drifted from the state, and the few netlink requests
-// github.com/google/nftables lacks. The plugins program nftables over
-// netlink; nothing here runs nft or iptables.
+// namespace nor its previous result), the DEL, GC and CHECK that run from
+// those records (Records), builders for the nftables expressions both
+// plugins use, batched set updates that survive a ruleset that drifted from
+// the state, and the few netlink requests github.com/google/nftables lacks.
+// The plugins program nftables over netlink; nothing here runs nft or
+// iptables.
 //
 // # State directory
 //
@@ -23,7 +25,8 @@
 // element: the first hold installs it and the last release removes it.
 // Both are empty files. Holding and releasing cost a few file system calls
 // whatever the number of holders; claiming reads the list of claimants,
-// which is meant to be short.
+// which is meant to be short. Files of other layouts, such as package
+// nat's claims, are read and written with ReadJSON and WriteJSON.
 //
 // Every operation holds an exclusive flock on the state directory from its
 // first read to its last write. Records are replaced by rename, so a reader

@@ -3,8 +3,7 @@ package nftutil
 import (
 	"testing"
 
-	"github.com/cnictl/cnictl/internal/hermetic"
-	"github.com/cnictl/cnictl/internal/testbin"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
-func TestMain(m *testing.M) { hermetic.Main(m, testbin.Cleanup) }
+func TestMain(m *testing.M) { plugintest.Main(m) }

@@ -96,6 +96,27 @@ func (s *Store) WriteRecord(a Attachment, v any) error {
 	return writeJSON(s.recordPath(a), v)
 }
 
+// ReadJSON decodes the file name, a path below the state directory, into
+// v; false if there is no file.
+func (s *Store) ReadJSON(name string, v any) (bool, error) {
+	return readJSON(filepath.Join(s.dir, name), v)
+}
+
+// WriteJSON replaces the file name, a path below the state directory, with
+// v, atomically.
+func (s *Store) WriteJSON(name string, v any) error {
+	return writeJSON(filepath.Join(s.dir, name), v)
+}
+
+// RemoveFile deletes the file name, a path below the state directory; a
+// missing file is no error.
+func (s *Store) RemoveFile(name string) error {
+	if err := os.Remove(filepath.Join(s.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // RemoveRecord deletes a's record, and its network's directory if that was
 // the network's last record.
 func (s *Store) RemoveRecord(a Attachment) error {

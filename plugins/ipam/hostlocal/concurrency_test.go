@@ -9,20 +9,21 @@ import (
 	"testing"
 
 	"github.com/cnictl/cnictl/internal/hermetic"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // addAll runs one ADD per plugin in ps at the same time, as containers
 // c0, c1, ..., and returns their outcomes in that order.
-func addAll(t *testing.T, conf string, ps []plugin) []outcome {
+func addAll(t *testing.T, conf string, ps []plugin) []plugintest.Outcome {
 	t.Helper()
-	outs := make([]outcome, len(ps))
+	outs := make([]plugintest.Outcome, len(ps))
 	errs := make([]error, len(ps))
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i, p := range ps {
 		wg.Go(func() {
 			<-start
-			outs[i], errs[i] = p.exec(call{command: "ADD", containerID: fmt.Sprintf("c%d", i), ifname: "eth0", conf: conf})
+			outs[i], errs[i] = plugintest.Exec(string(p), plugintest.Call{Command: "ADD", ContainerID: fmt.Sprintf("c%d", i), IfName: "eth0", Conf: conf})
 		})
 	}
 	close(start)
@@ -36,12 +37,12 @@ func addAll(t *testing.T, conf string, ps []plugin) []outcome {
 // distinctIPs fails t unless the successful outcomes hold distinct
 // addresses, which are also exactly those allocated in dataDir, and
 // returns how many succeeded.
-func distinctIPs(t *testing.T, ver, dataDir string, outs []outcome) int {
+func distinctIPs(t *testing.T, ver, dataDir string, outs []plugintest.Outcome) int {
 	t.Helper()
 	var ips []string
 	for _, o := range outs {
-		if o.exitCode == 0 {
-			ips = append(ips, o.ips(t, ver)...)
+		if o.ExitCode == 0 {
+			ips = append(ips, o.IPs(t, ver)...)
 		}
 	}
 	slices.Sort(ips)
@@ -73,7 +74,7 @@ func TestConcurrentAdds(t *testing.T) {
 			dataDir := t.TempDir()
 			outs := addAll(t, netconf(t, ver, dataDir, subnet("10.30.0.0/24"), nil), ps)
 			for _, o := range outs {
-				o.ok(t)
+				o.Ok(t)
 			}
 			if got := distinctIPs(t, ver, dataDir, outs); got != n {
 				t.Errorf("%d addresses allocated, want %d", got, n)
@@ -97,8 +98,8 @@ func TestConcurrentExhaustion(t *testing.T) {
 				t.Errorf("%d ADDs succeeded, want %d", got, capacity)
 			}
 			for _, o := range outs {
-				if o.exitCode != 0 {
-					if e := o.cniError(t); !strings.Contains(e.Msg, "no free address in range set 0 (10.31.0.1-10.31.0.14)") {
+				if o.ExitCode != 0 {
+					if e := o.CNIError(t); !strings.Contains(e.Msg, "no free address in range set 0 (10.31.0.1-10.31.0.14)") {
 						t.Errorf("failed ADD: %q, want the exhausted error", e.Msg)
 					}
 				}

@@ -11,6 +11,7 @@ import (
 	"github.com/containernetworking/cni/pkg/version"
 
 	"github.com/cnictl/cnictl/internal/hermetic"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // diffCase is a configuration run through both plugins.
@@ -90,17 +91,17 @@ func TestDifferential(t *testing.T) {
 				failed := false
 				for _, verb := range []string{"ADD", "DEL"} {
 					for i := range 3 {
-						c := call{command: verb, containerID: fmt.Sprintf("c%d", i), ifname: "eth0", cniArgs: tc.cniArgs}
-						c.conf = ourConf
+						c := plugintest.Call{Command: verb, ContainerID: fmt.Sprintf("c%d", i), IfName: "eth0", Args: tc.cniArgs}
+						c.Conf = ourConf
 						got := ourPlugin.run(t, c)
-						c.conf = refConf
+						c.Conf = refConf
 						want := refPlugin.run(t, c)
-						compare(t, fmt.Sprintf("%s %s", verb, c.containerID), got, want)
-						failed = failed || want.exitCode != 0
+						plugintest.SameOutcome(t, fmt.Sprintf("%s %s", verb, c.ContainerID), got, want)
+						failed = failed || want.ExitCode != 0
 						if verb == "ADD" && i == 0 {
 							wantFail := tc.failsBelow != "" && !atLeast(t, ver, tc.failsBelow)
-							if (want.exitCode != 0) != wantFail {
-								t.Fatalf("reference first ADD: exit code %d, want failure %v: %s", want.exitCode, wantFail, want.stdout)
+							if (want.ExitCode != 0) != wantFail {
+								t.Fatalf("reference first ADD: exit code %d, want failure %v: %s", want.ExitCode, wantFail, want.Stdout)
 							}
 						}
 					}
@@ -113,21 +114,6 @@ func TestDifferential(t *testing.T) {
 				}
 			})
 		}
-	}
-}
-
-// compare fails t unless got and want both succeeded with the same output,
-// or both failed.
-func compare(t *testing.T, what string, got, want outcome) {
-	t.Helper()
-	switch {
-	case (got.exitCode == 0) != (want.exitCode == 0):
-		t.Errorf("%s: exit code %d, reference %d\n got: %s%s\nwant: %s%s",
-			what, got.exitCode, want.exitCode, got.stdout, got.stderr, want.stdout, want.stderr)
-	case got.exitCode != 0:
-		got.cniError(t)
-	case !sameJSON(got.stdout, want.stdout) && !(got.stdout == "" && want.stdout == ""):
-		t.Errorf("%s: result\n got: %s\nwant: %s", what, got.stdout, want.stdout)
 	}
 }
 

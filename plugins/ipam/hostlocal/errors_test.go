@@ -7,6 +7,7 @@ import (
 	"github.com/containernetworking/cni/pkg/types"
 
 	"github.com/cnictl/cnictl/internal/hermetic"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // dualStack is a network of one IPv4 and one IPv6 range set.
@@ -52,10 +53,10 @@ func TestAddErrors(t *testing.T) {
 				conf := netconf(t, ver, dataDir, dualStack, tc.top)
 				var before []string
 				if tc.first != "" {
-					p.run(t, call{command: "ADD", containerID: "c1", ifname: "eth0", cniArgs: tc.first, conf: conf}).ok(t)
+					p.run(t, plugintest.Call{Command: "ADD", ContainerID: "c1", IfName: "eth0", Args: tc.first, Conf: conf}).Ok(t)
 					before = allocated(t, dataDir)
 				}
-				e := p.run(t, call{command: "ADD", containerID: "c2", ifname: "eth0", cniArgs: tc.cniArgs, conf: conf}).wantError(t, tc.want...)
+				e := p.run(t, plugintest.Call{Command: "ADD", ContainerID: "c2", IfName: "eth0", Args: tc.cniArgs, Conf: conf}).WantError(t, tc.want...)
 				if e.Code != tc.code {
 					t.Errorf("error code %d, want %d", e.Code, tc.code)
 				}
@@ -77,13 +78,13 @@ func TestExhausted(t *testing.T) {
 		t.Run(ver, func(t *testing.T) {
 			dataDir := t.TempDir()
 			conf := netconf(t, ver, dataDir, ipam, nil)
-			got := append(p.add(t, conf, "c1").ips(t, ver), p.add(t, conf, "c2").ips(t, ver)...)
+			got := append(p.add(t, conf, "c1").IPs(t, ver), p.add(t, conf, "c2").IPs(t, ver)...)
 			if want := []string{"10.21.0.2", "10.21.0.4"}; !slices.Equal(got, want) {
 				t.Fatalf("allocated %v, want %v", got, want)
 			}
-			p.add(t, conf, "c3").wantError(t, "no free address", "range set 0 (10.21.0.2-10.21.0.4)", `container "c3"`)
-			p.del(t, conf, "c1").ok(t)
-			if got := p.add(t, conf, "c3").ips(t, ver); !slices.Equal(got, []string{"10.21.0.2"}) {
+			p.add(t, conf, "c3").WantError(t, "no free address", "range set 0 (10.21.0.2-10.21.0.4)", `container "c3"`)
+			p.del(t, conf, "c1").Ok(t)
+			if got := p.add(t, conf, "c3").IPs(t, ver); !slices.Equal(got, []string{"10.21.0.2"}) {
 				t.Errorf("after a release: allocated %v, want [10.21.0.2]", got)
 			}
 		})

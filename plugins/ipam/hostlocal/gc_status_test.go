@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cnictl/cnictl/internal/hermetic"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // validAttachment is an entry of cni.dev/valid-attachments.
@@ -27,8 +28,8 @@ func TestGC(t *testing.T) {
 	conf := netconf(t, ver, dataDir, ipam, nil)
 	held := map[validAttachment]string{}
 	for _, a := range []validAttachment{{"c0", "eth0"}, {"c1", "eth0"}, {"c1", "eth1"}, {"c2", "eth0"}, {"c3", "eth0"}, {"c4", "eth0"}} {
-		o := p.run(t, call{command: "ADD", containerID: a.ContainerID, ifname: a.IfName, conf: conf})
-		held[a] = o.ips(t, ver)[0]
+		o := p.run(t, plugintest.Call{Command: "ADD", ContainerID: a.ContainerID, IfName: a.IfName, Conf: conf})
+		held[a] = o.IPs(t, ver)[0]
 	}
 	netDir := filepath.Join(dataDir, "net")
 	for name, content := range map[string]string{"10.40.0.200": "c5", "10.40.0.201": "c6"} {
@@ -47,7 +48,7 @@ func TestGC(t *testing.T) {
 
 	gc := func(valid ...validAttachment) {
 		t.Helper()
-		p.run(t, call{command: "GC", conf: netconf(t, ver, dataDir, ipam, map[string]any{"cni.dev/valid-attachments": valid})}).ok(t)
+		p.run(t, plugintest.Call{Command: "GC", Conf: netconf(t, ver, dataDir, ipam, map[string]any{"cni.dev/valid-attachments": valid})}).Ok(t)
 	}
 	gc(validAttachment{"c1", "eth0"}, validAttachment{"c3", "eth0"}, validAttachment{"c5", "eth9"}, validAttachment{"c9", "eth0"})
 	want := []string{held[validAttachment{"c1", "eth0"}], held[validAttachment{"c3", "eth0"}], "10.40.0.200"}
@@ -69,7 +70,7 @@ func TestGC(t *testing.T) {
 	if got := allocated(t, dataDir); len(got) != 0 {
 		t.Errorf("after GC with no valid attachment: allocated %v", got)
 	}
-	p.add(t, conf, "c1").ok(t)
+	p.add(t, conf, "c1").Ok(t)
 }
 
 // TestStatus wants STATUS to fail with code 50 naming the range set while
@@ -84,19 +85,19 @@ func TestStatus(t *testing.T) {
 		[]any{map[string]any{"subnet": "10.42.0.0/29", "rangeStart": "10.42.0.2", "rangeEnd": "10.42.0.3"}},
 		[]any{map[string]any{"subnet": "fd00:42::/64"}},
 	}}, nil)
-	status := func() outcome { return p.run(t, call{command: "STATUS", conf: conf}) }
+	status := func() plugintest.Outcome { return p.run(t, plugintest.Call{Command: "STATUS", Conf: conf}) }
 
-	status().ok(t)
+	status().Ok(t)
 	if _, err := os.Stat(filepath.Join(dataDir, "net")); !os.IsNotExist(err) {
 		t.Errorf("STATUS created the allocation directory (%v)", err)
 	}
-	p.add(t, conf, "c1").ok(t)
-	status().ok(t)
-	p.add(t, conf, "c2").ok(t)
-	if e := status().wantError(t, "no free address", "range set 1 (10.42.0.2-10.42.0.3)"); e.Code != 50 {
+	p.add(t, conf, "c1").Ok(t)
+	status().Ok(t)
+	p.add(t, conf, "c2").Ok(t)
+	if e := status().WantError(t, "no free address", "range set 1 (10.42.0.2-10.42.0.3)"); e.Code != 50 {
 		t.Errorf("STATUS error code %d, want 50", e.Code)
 	}
-	p.add(t, conf, "c3").wantError(t, "no free address", "range set 1 (10.42.0.2-10.42.0.3)")
-	p.del(t, conf, "c1").ok(t)
-	status().ok(t)
+	p.add(t, conf, "c3").WantError(t, "no free address", "range set 1 (10.42.0.2-10.42.0.3)")
+	p.del(t, conf, "c1").Ok(t)
+	status().Ok(t)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/cnictl/cnictl/internal/hermetic"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // TestRequestedIPs covers what the reference does not: several addresses
@@ -38,8 +39,8 @@ func TestRequestedIPs(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(ver+"/"+tc.name, func(t *testing.T) {
 				conf := netconf(t, ver, t.TempDir(), dualStack, tc.top)
-				o := p.run(t, call{command: "ADD", containerID: "c1", ifname: "eth0", cniArgs: tc.cniArgs, conf: conf})
-				if got := o.ips(t, ver); !slices.Equal(got, tc.want) {
+				o := p.run(t, plugintest.Call{Command: "ADD", ContainerID: "c1", IfName: "eth0", Args: tc.cniArgs, Conf: conf})
+				if got := o.IPs(t, ver); !slices.Equal(got, tc.want) {
 					t.Errorf("got %v, want %v", got, tc.want)
 				}
 			})

@@ -6,6 +6,7 @@ import (
 	"github.com/containernetworking/cni/pkg/version"
 
 	"github.com/cnictl/cnictl/internal/hermetic"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // never is a failsBelow of a configuration no version accepts.
@@ -24,7 +25,7 @@ var (
 // reference plugin and ours, and wants the same result, or both to fail.
 func TestDifferential(t *testing.T) {
 	hermetic.Require(t)
-	ourPlugin, refPlugin := ours(t), reference(t)
+	ourPlugin, refPlugin := plugintest.Executable(t, plugintest.Ours, "static"), plugintest.Executable(t, plugintest.Reference, "static")
 	argsIPs := func(ips ...string) map[string]any {
 		return map[string]any{"args": map[string]any{"cni": map[string]any{"ips": ips}}}
 	}
@@ -76,19 +77,11 @@ func TestDifferential(t *testing.T) {
 			t.Run(tc.name+"/"+ver, func(t *testing.T) {
 				conf := netconf(t, ver, tc.ipam, tc.top)
 				for _, verb := range []string{"ADD", "DEL"} {
-					got, want := ourPlugin.run(t, verb, tc.cniArgs, conf), refPlugin.run(t, verb, tc.cniArgs, conf)
-					if wantFail := tc.failsBelow != "" && !atLeast(t, ver, tc.failsBelow); verb == "ADD" && (want.exitCode != 0) != wantFail {
-						t.Fatalf("reference ADD: exit code %d, want failure %v: %s", want.exitCode, wantFail, want.stdout)
+					got, want := run(t, ourPlugin, verb, tc.cniArgs, conf), run(t, refPlugin, verb, tc.cniArgs, conf)
+					if wantFail := tc.failsBelow != "" && !atLeast(t, ver, tc.failsBelow); verb == "ADD" && (want.ExitCode != 0) != wantFail {
+						t.Fatalf("reference ADD: exit code %d, want failure %v: %s", want.ExitCode, wantFail, want.Stdout)
 					}
-					switch {
-					case (got.exitCode == 0) != (want.exitCode == 0):
-						t.Errorf("%s: exit code %d, reference %d\n got: %s%s\nwant: %s%s",
-							verb, got.exitCode, want.exitCode, got.stdout, got.stderr, want.stdout, want.stderr)
-					case got.exitCode != 0:
-						got.wantError(t)
-					case !sameJSON(got.stdout, want.stdout) && !(got.stdout == "" && want.stdout == ""):
-						t.Errorf("%s: result\n got: %s\nwant: %s", verb, got.stdout, want.stdout)
-					}
+					plugintest.SameOutcome(t, verb, got, want)
 				}
 			})
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/containernetworking/cni/pkg/types"
 
 	"github.com/cnictl/cnictl/internal/hermetic"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // TestErrors wants every bad input to fail with a CNI error that names
@@ -14,7 +15,7 @@ import (
 // the CNI_ARGS addresses, which the reference drops silently.
 func TestErrors(t *testing.T) {
 	hermetic.Require(t)
-	p := ours(t)
+	p := plugintest.Executable(t, plugintest.Ours, "static")
 	cases := []struct {
 		name    string
 		ipam    map[string]any
@@ -46,7 +47,7 @@ func TestErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := p.run(t, "ADD", tc.cniArgs, netconf(t, "1.0.0", tc.ipam, tc.top)).wantError(t, append(tc.want, `network "net"`)...)
+			e := run(t, p, "ADD", tc.cniArgs, netconf(t, "1.0.0", tc.ipam, tc.top)).WantError(t, append(tc.want, `network "net"`)...)
 			if e.Code != tc.code {
 				t.Errorf("error code %d, want %d", e.Code, tc.code)
 			}
@@ -58,27 +59,27 @@ func TestErrors(t *testing.T) {
 // address with its gateway, and to fail naming the address otherwise.
 func TestCheck(t *testing.T) {
 	hermetic.Require(t)
-	p := ours(t)
+	p := plugintest.Executable(t, plugintest.Ours, "static")
 	ipam := map[string]any{"addresses": addresses("10.10.0.1/24", "10.10.0.254", "3ffe:ffff:0:1ff::1/64", "")}
 	for _, ver := range []string{"0.4.0", "1.0.0", "1.1.0"} {
 		t.Run(ver, func(t *testing.T) {
-			added := p.run(t, "ADD", "", netconf(t, ver, ipam, nil)).ok(t)
+			added := run(t, p, "ADD", "", netconf(t, ver, ipam, nil)).Ok(t)
 			withPrev := func(edit func(ips []any)) string {
 				var prev map[string]any
-				if err := json.Unmarshal([]byte(added.stdout), &prev); err != nil {
+				if err := json.Unmarshal([]byte(added.Stdout), &prev); err != nil {
 					t.Fatal(err)
 				}
 				edit(prev["ips"].([]any))
 				return netconf(t, ver, ipam, map[string]any{"prevResult": prev})
 			}
-			p.run(t, "CHECK", "", withPrev(func([]any) {})).ok(t)
-			p.run(t, "CHECK", "", netconf(t, ver, ipam, nil)).wantError(t, "prevResult is missing")
-			p.run(t, "CHECK", "", withPrev(func(ips []any) {
+			run(t, p, "CHECK", "", withPrev(func([]any) {})).Ok(t)
+			run(t, p, "CHECK", "", netconf(t, ver, ipam, nil)).WantError(t, "prevResult is missing")
+			run(t, p, "CHECK", "", withPrev(func(ips []any) {
 				ips[1].(map[string]any)["address"] = "3ffe:ffff:0:1ff::2/64"
-			})).wantError(t, "3ffe:ffff:0:1ff::1/64", "not in prevResult")
-			p.run(t, "CHECK", "", withPrev(func(ips []any) {
+			})).WantError(t, "3ffe:ffff:0:1ff::1/64", "not in prevResult")
+			run(t, p, "CHECK", "", withPrev(func(ips []any) {
 				ips[0].(map[string]any)["gateway"] = "10.10.0.253"
-			})).wantError(t, "10.10.0.1/24", "10.10.0.253", "10.10.0.254")
+			})).WantError(t, "10.10.0.1/24", "10.10.0.253", "10.10.0.254")
 		})
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net"
 	"os"
 	"strconv"
@@ -24,6 +23,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/cnictl/cnictl/netnsmgr"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // Outside is a network namespace behind a veth pair from the host.
@@ -48,43 +48,14 @@ func NewOutside(t testing.TB, hostIf, hostCIDR, outsideCIDR string, back ...stri
 	t.Helper()
 	hostIP, hostNet := mustCIDR(t, hostCIDR)
 	outIP, outNet := mustCIDR(t, outsideCIDR)
-	eph, err := netnsmgr.New("").NewEphemeral("outside")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := eph.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	nsFd, err := unix.Open(eph.Path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(nsFd)
 	peer := "o" + randomHex(6)
-	veth := &netlink.Veth{
-		LinkAttrs: netlink.LinkAttrs{Name: hostIf},
-		PeerName:  peer, PeerNamespace: netlink.NsFd(nsFd),
-	}
-	if err := netlink.LinkAdd(veth); err != nil {
-		t.Fatalf("creating veth %s: %v", hostIf, err)
-	}
-	// Deleting the host end deletes both at once; a deleted namespace
-	// would take its end with it only later.
-	t.Cleanup(func() {
-		if l, err := netlink.LinkByName(hostIf); err == nil {
-			if err := netlink.LinkDel(l); err != nil {
-				t.Errorf("deleting veth %s: %v", hostIf, err)
-			}
-		}
-	})
-	if err := Configure(hostIf, &net.IPNet{IP: hostIP, Mask: hostNet.Mask}); err != nil {
+	path := plugintest.VethNS(t, "outside", hostIf, peer)
+	if err := plugintest.Configure(hostIf, &net.IPNet{IP: hostIP, Mask: hostNet.Mask}); err != nil {
 		t.Fatal(err)
 	}
-	o := &Outside{Path: eph.Path, Addr: outIP, HostAddr: hostIP}
-	err = netnsmgr.Do(eph.Path, func() error {
-		if err := Configure(peer, &net.IPNet{IP: outIP, Mask: outNet.Mask}); err != nil {
+	o := &Outside{Path: path, Addr: outIP, HostAddr: hostIP}
+	err := netnsmgr.Do(path, func() error {
+		if err := plugintest.Configure(peer, &net.IPNet{IP: outIP, Mask: outNet.Mask}); err != nil {
 			return err
 		}
 		link, err := netlink.LinkByName(peer)
@@ -159,38 +130,6 @@ func (o *Outside) SourceFrom(t testing.TB, nsPath string) net.IP {
 	}
 	t.Fatalf("the outside %s received nothing from %s", o.Addr, nsPath)
 	return nil
-}
-
-// Configure puts addr on the link named name in the current namespace and
-// brings it up. Duplicate address detection is turned off on the link, so
-// that IPv6 works at once.
-func Configure(name string, addr *net.IPNet) error {
-	link, err := netlink.LinkByName(name)
-	if err != nil {
-		return err
-	}
-	dad := "/proc/sys/net/ipv6/conf/" + name + "/accept_dad"
-	if err := os.WriteFile(dad, []byte("0"), 0o644); err != nil {
-		return fmt.Errorf("turning off DAD on %s: %w", name, err)
-	}
-	if err := netlink.AddrAdd(link, &netlink.Addr{IPNet: addr}); err != nil {
-		return fmt.Errorf("adding %s to %s: %w", addr, name, err)
-	}
-	if err := netlink.LinkSetUp(link); err != nil {
-		return fmt.Errorf("bringing %s up: %w", name, err)
-	}
-	return nil
-}
-
-// EnableForwarding turns on IPv4 and IPv6 forwarding in the current
-// namespace, which must be a private one: the setting is not restored.
-func EnableForwarding(t testing.TB) {
-	t.Helper()
-	for _, f := range []string{"/proc/sys/net/ipv4/ip_forward", "/proc/sys/net/ipv6/conf/all/forwarding"} {
-		if err := os.WriteFile(f, []byte("1"), 0o644); err != nil {
-			t.Fatalf("enabling forwarding: %v", err)
-		}
-	}
 }
 
 func mustCIDR(t testing.TB, s string) (net.IP, *net.IPNet) {

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/vishvananda/netlink"
-	"golang.org/x/sys/unix"
 
 	"github.com/cnictl/cnictl/netnsmgr"
+	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
 // Serve answers on TCP and UDP port in the container's namespace: each
@@ -134,33 +134,7 @@ type Outside struct {
 func (e *Env) NewOutside(hostIf string, host, outside []string) *Outside {
 	t := e.T
 	t.Helper()
-	eph, err := e.netns.NewEphemeral("outside")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := eph.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	fd, err := unix.Open(eph.Path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fd)
-	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: hostIf}, PeerName: "up0", PeerNamespace: netlink.NsFd(fd)}
-	if err := netlink.LinkAdd(veth); err != nil {
-		t.Fatalf("creating veth %s: %v", hostIf, err)
-	}
-	// Deleting the host end deletes both at once.
-	t.Cleanup(func() {
-		if l, err := netlink.LinkByName(hostIf); err == nil {
-			if err := netlink.LinkDel(l); err != nil {
-				t.Errorf("deleting veth %s: %v", hostIf, err)
-			}
-		}
-	})
-	o := &Outside{NS: eph.Path}
+	o := &Outside{NS: plugintest.VethNS(t, "outside", hostIf, "up0")}
 	for i := range host {
 		hip, err := configure(hostIf, host[i])
 		if err != nil {
@@ -168,8 +142,12 @@ func (e *Env) NewOutside(hostIf string, host, outside []string) *Outside {
 		}
 		o.HostAddrs = append(o.HostAddrs, hip)
 	}
-	err = netnsmgr.Do(eph.Path, func() error {
-		if err := linkUp("lo"); err != nil {
+	err := netnsmgr.Do(o.NS, func() error {
+		lo, err := netlink.LinkByName("lo")
+		if err != nil {
+			return err
+		}
+		if err := netlink.LinkSetUp(lo); err != nil {
 			return err
 		}
 		for i := range outside {
@@ -201,46 +179,15 @@ func (o *Outside) Serve(e *Env, id string, port int) {
 	c.Serve(port)
 }
 
-// configure puts cidr on the link named name in the current namespace,
-// without duplicate address detection, brings the link up and returns the
-// address.
+// configure puts cidr on the link named name in the current namespace, as
+// plugintest.Configure does, and returns the address.
 func configure(name, cidr string) (net.IP, error) {
 	ip, ipn, err := net.ParseCIDR(cidr)
 	if err != nil {
 		return nil, err
 	}
-	link, err := netlink.LinkByName(name)
-	if err != nil {
-		return nil, err
-	}
-	dad := "/proc/sys/net/ipv6/conf/" + name + "/accept_dad"
-	if err := os.WriteFile(dad, []byte("0"), 0o644); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("turning off DAD on %s: %w", name, err)
-	}
 	ipn.IP = ip
-	if err := netlink.AddrAdd(link, &netlink.Addr{IPNet: ipn}); err != nil {
-		return nil, fmt.Errorf("adding %s to %s: %w", cidr, name, err)
-	}
-	return ip, linkUp(name)
-}
-
-// linkUp brings the link named name up.
-func linkUp(name string) error {
-	link, err := netlink.LinkByName(name)
-	if err != nil {
-		return err
-	}
-	return netlink.LinkSetUp(link)
-}
-
-// EnableForwarding turns on IPv4 and IPv6 forwarding in the test's
-// namespace, which is a private one: the setting is not restored.
-func EnableForwarding(e *Env) {
-	for _, f := range []string{"/proc/sys/net/ipv4/ip_forward", "/proc/sys/net/ipv6/conf/all/forwarding"} {
-		if err := os.WriteFile(f, []byte("1"), 0o644); err != nil {
-			e.T.Fatalf("enabling forwarding: %v", err)
-		}
-	}
+	return ip, plugintest.Configure(name, ipn)
 }
 
 // brNetfilter are the settings that send bridged IP traffic through the

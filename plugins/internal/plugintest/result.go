@@ -1,4 +1,4 @@
-package loopback_test
+package plugintest
 
 import (
 	"encoding/json"
@@ -7,15 +7,50 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/containernetworking/cni/pkg/types"
+	current "github.com/containernetworking/cni/pkg/types/100"
 	"github.com/containernetworking/cni/pkg/version"
 )
 
-// normalize parses a printed result and replaces what differs between
+// Parse parses a JSON object.
+func Parse(t testing.TB, object string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(object), &m); err != nil {
+		t.Fatalf("parsing %s: %v", object, err)
+	}
+	return m
+}
+
+// Clone deep-copies a JSON object.
+func Clone(m map[string]any) map[string]any {
+	data, _ := json.Marshal(m)
+	out := map[string]any{}
+	_ = json.Unmarshal(data, &out)
+	return out
+}
+
+// AsCurrent converts a result to the current version.
+func AsCurrent(t testing.TB, r types.Result) *current.Result {
+	t.Helper()
+	res, err := current.NewResultFromResult(r)
+	if err != nil {
+		t.Fatalf("converting result: %v", err)
+	}
+	return res
+}
+
+// AtLeast reports whether cniVersion v is min or later.
+func AtLeast(v, min string) bool {
+	ok, err := version.GreaterThanOrEqualTo(v, min)
+	return err == nil && ok
+}
+
+// Normalize parses a printed result and replaces what differs between
 // runs and between implementations: MAC addresses other than loopback's
 // all-zero one by "<mac>", namespace paths by "<netns>" and veth names by
-// "<veth>". The cniVersion is
-// dropped: callers check it on its own.
-func normalize(t *testing.T, printed []byte) any {
+// "<veth>". The cniVersion is dropped: callers check it on its own.
+func Normalize(t testing.TB, printed []byte) any {
 	t.Helper()
 	var v map[string]any
 	if err := json.Unmarshal(printed, &v); err != nil {
@@ -39,10 +74,10 @@ func normalize(t *testing.T, printed []byte) any {
 	return v
 }
 
-// wantResult parses want, a result in the layout of cniVersion 1.0.0, and
+// WantResult parses want, a result in the layout of cniVersion 1.0.0, and
 // converts it to the layout of cniVersion: before 1.0.0 every IP names
 // its address family and an empty "dns" is printed.
-func wantResult(t *testing.T, want, cniVersion string) any {
+func WantResult(t testing.TB, want, cniVersion string) any {
 	t.Helper()
 	var v map[string]any
 	if err := json.Unmarshal([]byte(want), &v); err != nil {
@@ -65,10 +100,10 @@ func wantResult(t *testing.T, want, cniVersion string) any {
 	return v
 }
 
-// sameResult fails t unless printed, normalised, is want.
-func sameResult(t *testing.T, printed []byte, want any) {
+// SameResult fails t unless printed, normalised, is want.
+func SameResult(t testing.TB, printed []byte, want any) {
 	t.Helper()
-	got := normalize(t, printed)
+	got := Normalize(t, printed)
 	if !reflect.DeepEqual(got, want) {
 		g, _ := json.Marshal(got)
 		w, _ := json.Marshal(want)
@@ -76,8 +111,8 @@ func sameResult(t *testing.T, printed []byte, want any) {
 	}
 }
 
-// printedVersion returns the cniVersion of a printed result.
-func printedVersion(t *testing.T, printed []byte) string {
+// PrintedVersion returns the cniVersion of a printed result.
+func PrintedVersion(t testing.TB, printed []byte) string {
 	t.Helper()
 	var v struct {
 		CNIVersion string `json:"cniVersion"`
