@@ -156,7 +156,7 @@ func TestCompleteNetwork(t *testing.T) {
 	}
 	// net rm deletes a network's bridge once no port is left on it, gc the
 	// built-in network's cnictl0 when it is idle: no bridge stays.
-	if got := hostBridges(t); len(got) != 0 {
+	if got := hostLinks(t, "bridge"); len(got) != 0 {
 		t.Errorf("bridges left after net rm and gc: %v", got)
 	}
 }
@@ -558,20 +558,4 @@ func setForwardDrop(t *testing.T) {
 			runTool(t, "nft", "delete", "table", "ip", "filter")
 		}
 	})
-}
-
-// hostBridges lists the bridge devices of the test's (host) namespace.
-func hostBridges(t *testing.T) []string {
-	t.Helper()
-	links, err := netlink.LinkList()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, l := range links {
-		if l.Type() == "bridge" {
-			names = append(names, l.Attrs().Name)
-		}
-	}
-	return names
 }

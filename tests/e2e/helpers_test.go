@@ -378,7 +378,10 @@ func allocations(t *testing.T, dataDir, network string) []string {
 }
 
 // hostVeths lists the veth devices of the test's (host) namespace.
-func hostVeths(t *testing.T) []string {
+func hostVeths(t *testing.T) []string { return hostLinks(t, "veth") }
+
+// hostLinks lists the devices of kind typ in the test's (host) namespace.
+func hostLinks(t *testing.T, typ string) []string {
 	t.Helper()
 	links, err := netlink.LinkList()
 	if err != nil {
@@ -386,7 +389,7 @@ func hostVeths(t *testing.T) []string {
 	}
 	var names []string
 	for _, l := range links {
-		if l.Type() == "veth" {
+		if l.Type() == typ {
 			names = append(names, l.Attrs().Name)
 		}
 	}
