@@ -79,6 +79,10 @@ func TestMakeInstall(t *testing.T) {
 		builtinNetworkLeavesNothing(t, cnictl)
 	})
 
+	t.Run("reference-style configuration in /etc/cni/net.d", func(t *testing.T) {
+		referenceConfWorksUnchanged(t, cnictl)
+	})
+
 	t.Run("install-cni-bin keeps other plugins", func(t *testing.T) {
 		cniBin := filepath.Join(dest, "opt/cni/bin")
 		if err := os.MkdirAll(cniBin, 0o755); err != nil {
@@ -170,6 +174,67 @@ func builtinNetworkLeavesNothing(t *testing.T, cnictl string) {
 	entries, _ := filepath.Glob(filepath.Join(work, "cache/results/*"))
 	if len(entries) > 0 {
 		t.Errorf("cache entries left: %v", entries)
+	}
+}
+
+// userConf is a configuration written for the reference plugins, as the
+// issue tracker and the reference's documentation show it: a single .conf
+// at cniVersion 0.3.1 with bridge, ipMasq and host-local with a default
+// route.
+const userConf = `{
+  "cniVersion": "0.3.1",
+  "name": "mynet",
+  "type": "bridge",
+  "bridge": "cni0",
+  "isGateway": true,
+  "ipMasq": true,
+  "ipam": {"type": "host-local", "subnet": "10.22.0.0/16", "routes": [{"dst": "0.0.0.0/0"}]}
+}
+`
+
+// referenceConfWorksUnchanged puts userConf in the default configuration
+// directory and runs the installed cnictl with no flag: the bundled plugins
+// attach a namespace that reaches its gateway, and del and net rm leave
+// nothing.
+func referenceConfWorksUnchanged(t *testing.T, cnictl string) {
+	hermetic.CheckLeaks(t)
+	conf := filepath.Join(defaultConfDir, "10-mynet.conf")
+	if err := os.MkdirAll(defaultConfDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(conf, []byte(userConf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(conf) })
+	run := func(args ...string) outcome {
+		t.Helper()
+		r := runProgram(cleanEnv(), cnictl, args...)
+		if r.code != 0 {
+			t.Fatalf("%s", r)
+		}
+		return r
+	}
+	run("netns", "add", "user")
+	t.Cleanup(func() {
+		runProgram(cleanEnv(), cnictl, "del", "mynet", "user")
+		runProgram(cleanEnv(), cnictl, "netns", "del", "user")
+		if l, err := netlink.LinkByName("cni0"); err == nil {
+			netlink.LinkDel(l)
+		}
+	})
+	res := decode[cniResult](t, "the ADD result", run("-o", "json", "add", "mynet", "user").stdout)
+	if ip := res.ip(t); !strings.HasPrefix(ip, "10.22.") {
+		t.Errorf("address %s, want one of 10.22.0.0/16", ip)
+	}
+	run("netns", "exec", "user", "--", "ping", "-c1", "-W2", "10.22.0.1")
+	run("del", "mynet", "user")
+	run("netns", "del", "user")
+	run("net", "rm", "mynet")
+	if _, err := os.Stat(conf); !os.IsNotExist(err) {
+		t.Errorf("net rm kept %s: %v", conf, err)
+	}
+	if allocs, _ := filepath.Glob(filepath.Join(defaultIPAMDir, "mynet", "10.*")); len(allocs) > 0 {
+		t.Errorf("allocations left: %v", allocs)
 	}
 }
 
