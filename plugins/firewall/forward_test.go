@@ -1,10 +1,13 @@
 package firewall
 
 import (
+	"net"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/cnictl/cnictl/libcni"
+	"github.com/cnictl/cnictl/plugins/internal/nftutil"
 	"github.com/cnictl/cnictl/plugins/internal/nftutil/nfttest"
 	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
@@ -105,4 +108,57 @@ func TestCheckFindsMissingForwardRule(t *testing.T) {
 	if err := s.c1.Check(); err != nil {
 		t.Errorf("CHECK after another ADD: %v", err)
 	}
+}
+
+// setAddrs lists the addresses in the set of container addresses of
+// family f.
+func setAddrs(t *testing.T, f *nftutil.Family) []string {
+	t.Helper()
+	r, err := openRuleset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	elems, err := r.c.GetSetElements(ipSet(f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range elems {
+		out = append(out, net.IP(e.Key).String())
+	}
+	return out
+}
+
+// TestDelKeepsOthers attaches a second container to the dual-stack
+// network of the FORWARD-DROP scenario and deletes the first: the first's
+// addresses leave the sets ips4 and ips6, the second's stay, and the
+// second still reaches the outside.
+func TestDelKeepsOthers(t *testing.T) {
+	s := newDropScenario(t, plugintest.Ours)
+	c2 := s.e.Add(s.l, "c2", nil)
+	s.c1.Del()
+	for _, f := range nftutil.Families {
+		v6 := f == nftutil.IPv6
+		got := setAddrs(t, f)
+		if gone := s.c1.IP(v6).String(); slices.Contains(got, gone) {
+			t.Errorf("set ips%s holds %s after its container's DEL: %v", f.Suffix, gone, got)
+		}
+		if kept := c2.IP(v6).String(); !slices.Contains(got, kept) {
+			t.Errorf("set ips%s lacks %s, whose container stays: %v", f.Suffix, kept, got)
+		}
+	}
+	if err := c2.Check(); err != nil {
+		t.Errorf("CHECK of the container that stays: %v", err)
+	}
+	var probes []nfttest.Probe
+	for _, p := range s.probes {
+		if p.NS == s.c1.NS {
+			p.NS = c2.NS
+			probes = append(probes, p)
+		}
+	}
+	nfttest.Compare(t, "after the other's DEL", nfttest.Run(probes), map[string]string{
+		"container to outside": "outside", "IPv6 container to outside": "outside",
+	})
 }

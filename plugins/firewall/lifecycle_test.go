@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -213,4 +215,98 @@ func TestStateLayout(t *testing.T) {
 	if !slices.Equal(files, want) {
 		t.Errorf("state files %v, want %v", files, want)
 	}
+}
+
+// TestConstantRules adds 10 attachments, then 190 more, dual-stack, on two
+// bridges, one isolated, on a host whose FORWARD policy is DROP: the table
+// has the same chains and rules after 200 as after 10, only the address
+// sets grow, and iptables' FORWARD chains keep one rule of cnictl's. GC
+// of both networks removes the table and that rule.
+func TestConstantRules(t *testing.T) {
+	newEnv(t, plugintest.Ours)
+	iptables(t, "iptables", "-P", "FORWARD", "DROP")
+	iptables(t, "ip6tables", "-P", "FORWARD", "DROP")
+	// addUpTo adds attachments from to to-1, the even ones on bridge bra
+	// (same-bridge), the odd ones on brb (isolated).
+	addUpTo := func(from, to int) {
+		t.Helper()
+		for i := from; i < to; i++ {
+			network, bridge, policy := "neta", "bra", policySameBridge
+			if i%2 == 1 {
+				network, bridge, policy = "netb", "brb", policyIsolated
+			}
+			prev := &current.Result{
+				Interfaces: []*current.Interface{{Name: bridge}},
+				IPs: []*current.IPConfig{
+					{Address: net.IPNet{IP: net.IPv4(10, 93, byte(i/256), byte(i%256)), Mask: net.CIDRMask(16, 32)}},
+					{Address: net.IPNet{IP: net.ParseIP(fmt.Sprintf("fd00:93::%x", i+2)), Mask: net.CIDRMask(64, 128)}},
+				},
+			}
+			conf := &config{network: network, policy: policy, prevResult: prev}
+			if err := add(conf, nftutil.Attachment{Network: network, ContainerID: fmt.Sprintf("c%d", i), IfName: "eth0"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// wantElements are the elements of each set with n attachments.
+	wantElements := func(n int) map[string]int {
+		return map[string]int{"ips4": n, "ips6": n, setPolicyBridges: 2, setBridgePairs: 2, setIsolatedPairs: 1}
+	}
+	addUpTo(0, 10)
+	small := nfttest.ListTable(t, "inet", tableName)
+	addUpTo(10, 200)
+	big := nfttest.ListTable(t, "inet", tableName)
+	if small.Rules == 0 || len(small.Chains) == 0 {
+		t.Fatalf("with 10 attachments: chains %v, %d rules", small.Chains, small.Rules)
+	}
+	if big.Rules != small.Rules || !slices.Equal(big.Chains, small.Chains) {
+		t.Errorf("%d rules in chains %v with 10 attachments, %d in %v with 200", small.Rules, small.Chains, big.Rules, big.Chains)
+	}
+	for n, tab := range map[int]nfttest.Table{10: small, 200: big} {
+		if want := wantElements(n); !maps.Equal(tab.Elements, want) {
+			t.Errorf("elements with %d attachments: %v, want %v", n, tab.Elements, want)
+		}
+	}
+	for _, cmd := range []string{"iptables", "ip6tables"} {
+		if got := iptables(t, cmd, "-S", "FORWARD"); strings.Count(got, forwardComment) != 1 {
+			t.Errorf("%s -S FORWARD with 200 attachments:\n%s\nwant one rule of cnictl's", cmd, got)
+		}
+	}
+	for _, network := range []string{"neta", "netb"} {
+		if err := records.GC(network, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rs := plugintest.Ruleset(t); strings.Contains(rs, tableName) || strings.Contains(rs, forwardComment) {
+		t.Errorf("table or FORWARD rule left after GC:\n%s", rs)
+	}
+}
+
+// TestForeignRulesUntouched attaches containers on a host whose FORWARD
+// policy is DROP, next to another program's nftables table and iptables
+// rules: ADD, GC and DEL leave them as they were, but for cnictl's own
+// rule in the FORWARD chains while containers are attached.
+func TestForeignRulesUntouched(t *testing.T) {
+	e := newEnv(t, plugintest.Ours, "fwforeign")
+	iptables(t, "iptables", "-P", "FORWARD", "DROP")
+	iptables(t, "ip6tables", "-P", "FORWARD", "DROP")
+	f := e.AddForeign()
+	l := e.Network(nfttest.Bridge{Name: "fwforeign", Device: "cnifwfo", Subnets: []string{"10.94.0.0/24", "fd00:94::/64"}},
+		firewallConf(map[string]any{"ingressPolicy": policyIsolated}))
+	c1, c2 := e.Add(l, "c1", nil), e.Add(l, "c2", nil)
+	for _, cmd := range []string{"iptables", "ip6tables"} {
+		if got := iptables(t, cmd, "-S", "FORWARD"); !strings.Contains(got, forwardComment) {
+			t.Fatalf("%s -S FORWARD after ADD has no rule of cnictl's:\n%s", cmd, got)
+		}
+	}
+	f.Unchanged("after ADD", forwardComment)
+	c2.Forget()
+	if err := e.CNI.GC(context.Background(), l, []types.GCAttachment{{ContainerID: "c1", IfName: "eth0"}}); err != nil {
+		t.Fatalf("GC: %v", err)
+	}
+	f.Unchanged("after GC", forwardComment)
+	c1.Del()
+	f.Unchanged("after the last DEL")
+	// The reference bridge has no GC: DEL releases c2's address.
+	c2.Del()
 }

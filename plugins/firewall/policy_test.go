@@ -8,9 +8,10 @@ import (
 )
 
 // policyScenario puts containers a1 and a2 on network A and b1 on network
-// B, both with ingress policy policy, and o1 on network O, which is open,
-// next to an outside namespace, with which's firewall. Every container
-// answers on TCP 7000. It returns the probes between them.
+// B, both with ingress policy policy, and o1 on network O, whose
+// configuration says "ingressPolicy": "open", next to an outside
+// namespace, with which's firewall. Every container answers on TCP 7000.
+// It returns the probes between them.
 func policyScenario(t *testing.T, which plugintest.Impl, policy string, brNetfilter bool) []nfttest.Probe {
 	t.Helper()
 	e := newEnv(t, which, "fwa", "fwb", "fwo")
@@ -19,7 +20,8 @@ func policyScenario(t *testing.T, which plugintest.Impl, policy string, brNetfil
 	conf := firewallConf(map[string]any{"ingressPolicy": policy})
 	la := e.Network(nfttest.Bridge{Name: "fwa", Device: "cnifwa", Subnets: []string{"10.81.0.0/24"}}, conf)
 	lb := e.Network(nfttest.Bridge{Name: "fwb", Device: "cnifwb", Subnets: []string{"10.82.0.0/24"}}, conf)
-	lo := e.Network(nfttest.Bridge{Name: "fwo", Device: "cnifwo", Subnets: []string{"10.84.0.0/24"}}, firewallConf(nil))
+	lo := e.Network(nfttest.Bridge{Name: "fwo", Device: "cnifwo", Subnets: []string{"10.84.0.0/24"}},
+		firewallConf(map[string]any{"ingressPolicy": policyOpen}))
 	a1, a2 := e.Add(la, "a1", nil), e.Add(la, "a2", nil)
 	b1 := e.Add(lb, "b1", nil)
 	o1 := e.Add(lo, "o1", nil)

@@ -1,6 +1,7 @@
 package portmap
 
 import (
+	"fmt"
 	"net"
 	"testing"
 
@@ -154,5 +155,42 @@ func TestDifferential(t *testing.T) {
 				nfttest.Compare(t, what+" (cnictl vs reference)", results[plugintest.Ours][i], results[plugintest.Reference][i])
 			}
 		})
+	}
+}
+
+// TestMasqAll publishes ports with and without masqAll, with the reference
+// plugin and with cnictl's, and connects to them from an outside
+// namespace over TCP and UDP, IPv4 and IPv6. masqAll masquerades every
+// DNATed connection, as the reference's "-s 0.0.0.0/0" (::/0) mark rule
+// does, not only hairpin and localhost ones: the container sees the
+// connection come from the host's address on the bridge. Without it, it
+// sees the outside address.
+func TestMasqAll(t *testing.T) {
+	for _, masqAll := range []bool{false, true} {
+		for _, which := range []plugintest.Impl{plugintest.Reference, plugintest.Ours} {
+			t.Run(fmt.Sprintf("%s, masqAll %t", which, masqAll), func(t *testing.T) {
+				e := newEnv(t, which, "pmmasq")
+				plugintest.EnableForwarding(t)
+				out := e.NewOutside("pmmout", []string{"192.0.2.1/24", "2001:db8:1::1/64"}, []string{"192.0.2.2/24", "2001:db8:1::2/64"})
+				l := e.Network(nfttest.Bridge{Name: "pmmasq", Device: "cnipmma", Subnets: []string{"10.78.0.0/24", "fd00:78::/64"}},
+					portmapConf(map[string]any{"masqAll": masqAll}))
+				c1 := e.Add(l, "c1", mappings(pm("tcp", 9600, 80, ""), pm("udp", 9601, 81, "")))
+				c1.Serve(80)
+				c1.Serve(81)
+				gateways := []net.IP{net.ParseIP("10.78.0.1"), net.ParseIP("fd00:78::1")}
+				for i := range gateways {
+					want := out.OutsideAddrs[i]
+					if masqAll {
+						want = gateways[i]
+					}
+					for network, port := range map[string]int{"tcp": 9600, "udp": 9601} {
+						p := nfttest.Probe{NS: out.NS, Network: network, Addr: nfttest.HostPort(out.HostAddrs[i], port)}
+						if id, peer := p.Ask(); id != "c1" || !peer.Equal(want) {
+							t.Errorf("outside to %s over %s: answered by %q, which saw the connection come from %v; want c1, from %v", p.Addr, network, id, peer, want)
+						}
+					}
+				}
+			})
+		}
 	}
 }

@@ -2,7 +2,9 @@ package portmap
 
 import (
 	"context"
+	"maps"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/cnictl/cnictl/plugins/internal/nftutil"
 	"github.com/cnictl/cnictl/plugins/internal/nftutil/nfttest"
 	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
@@ -136,9 +139,9 @@ func conntrackEntries(t *testing.T, port uint16) int {
 // TestStaleUDP sends datagrams to a host port before it is published, from
 // a fixed source port: the conntrack entry that made would keep later
 // datagrams of that flow from being translated, so ADD deletes it and the
-// flow reaches the container. DEL deletes the entries too. Another
-// published port keeps conntrack active, as on any host that translates
-// addresses.
+// flow reaches the container. DEL deletes the entries of the flow, which
+// is there until then, too. Another published port keeps conntrack
+// active, as on any host that translates addresses.
 func TestStaleUDP(t *testing.T) {
 	e := newEnv(t, plugintest.Ours, "pmudp")
 	l := e.Network(nfttest.Bridge{Name: "pmudp", Device: "cnipmud", Subnets: []string{"10.72.0.0/24"}}, portmapConf(nil))
@@ -155,49 +158,83 @@ func TestStaleUDP(t *testing.T) {
 	if id, err := nfttest.Ask("", "udp", from, to, time.Second); err != nil || id != "c1" {
 		t.Errorf("the flow that started before ADD: answered by %q (%v), want c1", id, err)
 	}
+	if conntrackEntries(t, 9300) == 0 {
+		t.Error("no conntrack entry to port 9300 before DEL: DEL has nothing to delete, the test proves nothing")
+	}
 	c1.Del()
 	if n := conntrackEntries(t, 9300); n != 0 {
 		t.Errorf("%d conntrack entries to port 9300 left after DEL", n)
 	}
 }
 
-// TestConditions publishes a port of a network whose conditionsV4 limit
-// DNAT to one destination address, in iptables and in nft syntax, with
-// cnictl's plugin and the reference: only connections to that address
-// are forwarded, and a network without conditions is not affected.
-func TestConditions(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		which plugintest.Impl
-		conf  map[string]any
-	}{
-		{"reference, iptables syntax", plugintest.Reference, map[string]any{"conditionsV4": []string{"-d", "192.0.2.1/32"}}},
-		{"cnictl, iptables syntax", plugintest.Ours, map[string]any{"conditionsV4": []string{"-d", "192.0.2.1/32"}}},
-		{"reference, nft syntax", plugintest.Reference, map[string]any{"backend": "nftables", "conditionsV4": []string{"ip daddr 192.0.2.1"}}},
-		{"cnictl, nft syntax", plugintest.Ours, map[string]any{"conditionsV4": []string{"ip daddr 192.0.2.1"}}},
-	} {
+// conditionCase is one run of a conditions test: the implementation of
+// portmap and the fields of the configuration of the network with
+// conditions.
+type conditionCase struct {
+	name  string
+	which plugintest.Impl
+	conf  map[string]any
+}
+
+// testConditions runs each case: c1 publishes TCP 9400 on dual-stack
+// network pmcond, whose configuration has the case's fields, and c2 TCP
+// 9401 on pmplain, which has no conditions, next to an outside namespace
+// that puts 192.0.2.1 and 2001:db8:9::1 on the host. Connections from the
+// host to each address of want are answered by whom it names.
+func testConditions(t *testing.T, cases []conditionCase, want map[string]string) {
+	t.Helper()
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, tc.which, "pmcond", "pmplain")
 			if tc.conf["backend"] == "nftables" {
-				e.DeleteTablesAtEnd("ip cni_hostport")
+				e.DeleteTablesAtEnd("ip cni_hostport", "ip6 cni_hostport")
 			}
-			e.NewOutside("pmcout", []string{"192.0.2.1/24"}, []string{"192.0.2.2/24"})
-			lc := e.Network(nfttest.Bridge{Name: "pmcond", Device: "cnipmc0", Subnets: []string{"10.73.0.0/24"}}, portmapConf(tc.conf))
-			lp := e.Network(nfttest.Bridge{Name: "pmplain", Device: "cnipmc1", Subnets: []string{"10.74.0.0/24"}}, portmapConf(nil))
+			e.NewOutside("pmcout", []string{"192.0.2.1/24", "2001:db8:9::1/64"}, []string{"192.0.2.2/24", "2001:db8:9::2/64"})
+			lc := e.Network(nfttest.Bridge{Name: "pmcond", Device: "cnipmc0", Subnets: []string{"10.73.0.0/24", "fd00:73::/64"}}, portmapConf(tc.conf))
+			lp := e.Network(nfttest.Bridge{Name: "pmplain", Device: "cnipmc1", Subnets: []string{"10.74.0.0/24", "fd00:74::/64"}}, portmapConf(nil))
 			c1 := e.Add(lc, "c1", mappings(pm("tcp", 9400, 80, "")))
 			c2 := e.Add(lp, "c2", mappings(pm("tcp", 9401, 80, "")))
 			c1.Serve(80)
 			c2.Serve(80)
-			for addr, want := range map[string]string{
-				"192.0.2.1:9400": "c1", "10.73.0.1:9400": "-", "10.74.0.1:9400": "-",
-				"192.0.2.1:9401": "c2", "10.73.0.1:9401": "c2",
-			} {
-				if got := answers(addr); got != want {
-					t.Errorf("%s answered by %q, want %q", addr, got, want)
+			for addr, who := range want {
+				if got := answers(addr); got != who {
+					t.Errorf("%s answered by %q, want %q", addr, got, who)
 				}
 			}
 		})
 	}
+}
+
+// TestConditions publishes a port of a network whose conditionsV4 limit
+// DNAT to one destination address, in iptables and in nft syntax, with
+// cnictl's plugin and the reference: only IPv4 connections to that
+// address are forwarded, IPv6 ones are not limited, and a network without
+// conditions is not affected.
+func TestConditions(t *testing.T) {
+	testConditions(t, []conditionCase{
+		{"reference, iptables syntax", plugintest.Reference, map[string]any{"conditionsV4": []string{"-d", "192.0.2.1/32"}}},
+		{"cnictl, iptables syntax", plugintest.Ours, map[string]any{"conditionsV4": []string{"-d", "192.0.2.1/32"}}},
+		{"reference, nft syntax", plugintest.Reference, map[string]any{"backend": "nftables", "conditionsV4": []string{"ip daddr 192.0.2.1"}}},
+		{"cnictl, nft syntax", plugintest.Ours, map[string]any{"conditionsV4": []string{"ip daddr 192.0.2.1"}}},
+	}, map[string]string{
+		"192.0.2.1:9400": "c1", "10.73.0.1:9400": "-", "10.74.0.1:9400": "-", "[fd00:73::1]:9400": "c1",
+		"192.0.2.1:9401": "c2", "10.73.0.1:9401": "c2",
+	})
+}
+
+// TestConditionsV6 is TestConditions with conditionsV6: only IPv6
+// connections to the one address are forwarded, IPv4 ones are not
+// limited.
+func TestConditionsV6(t *testing.T) {
+	testConditions(t, []conditionCase{
+		{"reference, iptables syntax", plugintest.Reference, map[string]any{"conditionsV6": []string{"-d", "2001:db8:9::1/128"}}},
+		{"cnictl, iptables syntax", plugintest.Ours, map[string]any{"conditionsV6": []string{"-d", "2001:db8:9::1/128"}}},
+		{"reference, nft syntax", plugintest.Reference, map[string]any{"backend": "nftables", "conditionsV6": []string{"ip6 daddr 2001:db8:9::1"}}},
+		{"cnictl, nft syntax", plugintest.Ours, map[string]any{"conditionsV6": []string{"ip6 daddr 2001:db8:9::1"}}},
+	}, map[string]string{
+		"[2001:db8:9::1]:9400": "c1", "[fd00:73::1]:9400": "-", "[fd00:74::1]:9400": "-", "10.73.0.1:9400": "c1",
+		"[2001:db8:9::1]:9401": "c2", "[fd00:73::1]:9401": "c2",
+	})
 }
 
 // TestTwoNetworks publishes ports of containers on two networks, one with
@@ -246,4 +283,158 @@ func TestDelAfterFlush(t *testing.T) {
 	if got := answers("10.77.0.1:9501"); got != "c3" {
 		t.Errorf("after the table came back, port 9501 answered by %q", got)
 	}
+}
+
+// TestSCTP maps an SCTP port next to a TCP one of another container: the
+// DNAT maps get an element keyed "sctp . port" for each family, CHECK
+// passes, and DEL removes them and leaves the other container's. The
+// mapping carries traffic if the kernel makes SCTP sockets.
+func TestSCTP(t *testing.T) {
+	e := newEnv(t, plugintest.Ours, "pmsctp")
+	l := e.Network(nfttest.Bridge{Name: "pmsctp", Device: "cnipmsc", Subnets: []string{"10.89.0.0/24", "fd00:89::/64"}}, portmapConf(nil))
+	c0 := e.Add(l, "c0", mappings(pm("tcp", 9701, 80, "")))
+	c1 := e.Add(l, "c1", mappings(pm("sctp", 9700, 80, "")))
+	// elements lists the maps dnat4 and dnat6.
+	elements := func() string {
+		t.Helper()
+		var out []string
+		for _, m := range []string{"dnat4", "dnat6"} {
+			text, err := exec.Command("nft", "list", "map", "inet", tableName, m).CombinedOutput()
+			if err != nil {
+				t.Fatalf("nft list map %s: %v: %s", m, err, text)
+			}
+			out = append(out, string(text))
+		}
+		return strings.Join(out, "\n")
+	}
+	want := []string{
+		`sctp . 9700 comment "pmsctp c1 eth0" : ` + c1.IP(false).String() + ` . 80`,
+		`sctp . 9700 comment "pmsctp c1 eth0" : ` + c1.IP(true).String() + ` . 80`,
+	}
+	others := []string{`tcp . 9701 comment "pmsctp c0 eth0"`}
+	maps := elements()
+	for _, w := range append(want, others...) {
+		if !strings.Contains(maps, w) {
+			t.Errorf("the DNAT maps lack %q:\n%s", w, maps)
+		}
+	}
+	if err := c1.Check(); err != nil {
+		t.Errorf("CHECK: %v", err)
+	}
+	t.Run("traffic", func(t *testing.T) {
+		if reason := nfttest.SCTPUnavailable(); reason != "" {
+			t.Skip(reason)
+		}
+		c1.ServeSCTP(80)
+		for _, addr := range []string{"10.89.0.1:9700", "[fd00:89::1]:9700"} {
+			if id, _ := (nfttest.Probe{Network: "sctp", Addr: addr}).Ask(); id != "c1" {
+				t.Errorf("SCTP to %s answered by %q, want c1", addr, id)
+			}
+		}
+	})
+	c1.Del()
+	maps = elements()
+	if strings.Contains(maps, "sctp . 9700") {
+		t.Errorf("SCTP elements left after DEL:\n%s", maps)
+	}
+	for _, w := range others {
+		if !strings.Contains(maps, w) {
+			t.Errorf("after c1's DEL, the DNAT maps lack c0's %q:\n%s", w, maps)
+		}
+	}
+	c0.Del()
+}
+
+// TestConstantRules adds 10 attachments, then 190 more, half of them on a
+// network with conditions, each mapping a port on any address and one on
+// a host address: the table has the same chains and rules after 200 as
+// after 10, and only the elements of the DNAT maps grow. GC of both
+// networks removes the table.
+func TestConstantRules(t *testing.T) {
+	plugintest.NewStateDir(t, nftutil.EnvStateDir)
+	cond, err := newGroup(&[]string{"!", "-s", "203.0.113.0/24"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// addUpTo adds attachments from to to-1, the even ones on network
+	// plain, the odd ones on network cond.
+	addUpTo := func(from, to int) {
+		t.Helper()
+		for i := from; i < to; i++ {
+			conf, a := benchConf("plain", i, 10000+i)
+			if i%2 == 1 {
+				conf, a = benchConf("cond", i, 10000+i)
+				conf.group = cond
+			}
+			conf.mappings = append(conf.mappings, mapping{Protocol: "tcp", HostPort: uint16(20000 + i), ContainerPort: 53, HostIP: "192.0.2.1"})
+			if err := add(conf, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// wantElements are the elements of each map and set with n
+	// attachments.
+	wantElements := func(n int) map[string]int {
+		want := map[string]int{"masq4": 2, "masq6": 0}
+		for _, id := range []string{"", cond.id} {
+			for _, m := range groupMaps(id) {
+				want[m.Name] = 0
+			}
+			want[dnatMapName(id, nftutil.IPv4, false)] = n / 2
+			want[dnatMapName(id, nftutil.IPv4, true)] = n / 2
+		}
+		return want
+	}
+	addUpTo(0, 10)
+	small := nfttest.ListTable(t, "inet", tableName)
+	addUpTo(10, 200)
+	big := nfttest.ListTable(t, "inet", tableName)
+	if !slices.Contains(small.Chains, groupChain(cond.id)) || small.Rules == 0 {
+		t.Fatalf("with 10 attachments: chains %v, %d rules", small.Chains, small.Rules)
+	}
+	if big.Rules != small.Rules || !slices.Equal(big.Chains, small.Chains) {
+		t.Errorf("%d rules in chains %v with 10 attachments, %d in %v with 200", small.Rules, small.Chains, big.Rules, big.Chains)
+	}
+	for n, tab := range map[int]nfttest.Table{10: small, 200: big} {
+		if want := wantElements(n); !maps.Equal(tab.Elements, want) {
+			t.Errorf("elements with %d attachments: %v, want %v", n, tab.Elements, want)
+		}
+	}
+	for _, network := range []string{"plain", "cond"} {
+		if err := records.GC(network, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rs := plugintest.Ruleset(t); strings.Contains(rs, tableName) {
+		t.Errorf("table left after GC:\n%s", rs)
+	}
+}
+
+// TestForeignRulesUntouched publishes ports next to another program's
+// nftables table and iptables rules, on a network without conditions and
+// one with: ADD, GC and DEL leave them as they were.
+func TestForeignRulesUntouched(t *testing.T) {
+	e := newEnv(t, plugintest.Ours, "pmforeign", "pmforcond")
+	f := e.AddForeign()
+	l := e.Network(nfttest.Bridge{Name: "pmforeign", Device: "cnipmfo0", Subnets: []string{"10.91.0.0/24", "fd00:91::/64"}}, portmapConf(nil))
+	lc := e.Network(nfttest.Bridge{Name: "pmforcond", Device: "cnipmfo1", Subnets: []string{"10.92.0.0/24"}},
+		portmapConf(map[string]any{"conditionsV4": []string{"-s", "10.0.0.0/8"}}))
+	c1 := e.Add(l, "c1", mappings(pm("tcp", 9800, 80, ""), pm("udp", 9801, 81, "")))
+	c2 := e.Add(l, "c2", mappings(pm("tcp", 9802, 80, "10.91.0.1")))
+	c3 := e.Add(lc, "c3", mappings(pm("tcp", 9803, 80, "")))
+	f.Unchanged("after ADD")
+	c2.Forget()
+	if err := e.CNI.GC(context.Background(), l, []types.GCAttachment{{ContainerID: "c1", IfName: "eth0"}}); err != nil {
+		t.Fatalf("GC: %v", err)
+	}
+	f.Unchanged("after GC")
+	c3.Del()
+	f.Unchanged("after the DEL of the network with conditions")
+	c1.Del()
+	if rs := plugintest.Ruleset(t); strings.Contains(rs, tableName) {
+		t.Errorf("table %s left after the last DEL:\n%s", tableName, rs)
+	}
+	f.Unchanged("after the last DEL")
+	// The reference bridge has no GC: DEL releases c2's address.
+	c2.Del()
 }

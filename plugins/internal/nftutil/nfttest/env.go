@@ -1,10 +1,11 @@
 // Package nfttest gives the tests of the portmap and firewall plugins
 // their world, on top of package plugintest: a hermetic, leak-checked
 // environment whose networks use the reference bridge and host-local
-// plugins, containers that answer on TCP and UDP ports, an "outside"
-// namespace behind a veth pair from the host, and probes that tell who
-// answers a connection. It is meant for tests that run inside hermetic
-// namespaces.
+// plugins, containers that answer on TCP, UDP and SCTP ports, an "outside"
+// namespace behind a veth pair from the host, probes that tell who
+// answers a connection and where it saw it come from, counts of what an
+// nftables table holds, and another program's rules that must stay as
+// they are. It is meant for tests that run inside hermetic namespaces.
 package nfttest
 
 import (

@@ -15,8 +15,9 @@ import (
 )
 
 // Serve answers on TCP and UDP port in the container's namespace: each
-// connection or datagram gets back the container's ID, a space and what
-// it sent. The sockets close when t ends.
+// connection or datagram gets back the container's ID, what it sent and
+// the address it came from as the container saw it, separated by spaces.
+// The sockets close when t ends.
 func (c *Container) Serve(port int) {
 	t := c.env.T
 	t.Helper()
@@ -38,7 +39,16 @@ func (c *Container) Serve(port int) {
 	go serveUDP(ul, c.ID)
 }
 
-// serveTCP answers every connection of l with id and what it sent.
+// answer is what a server with id says to a peer at from that sent msg.
+func answer(id string, msg []byte, from net.Addr) []byte {
+	host, _, err := net.SplitHostPort(from.String())
+	if err != nil {
+		host = from.String()
+	}
+	return []byte(id + " " + string(msg) + " " + host)
+}
+
+// serveTCP answers every connection of l as answer says.
 func serveTCP(l net.Listener, id string) {
 	for {
 		conn, err := l.Accept()
@@ -51,13 +61,13 @@ func serveTCP(l net.Listener, id string) {
 			buf := make([]byte, 64)
 			n, err := conn.Read(buf)
 			if err == nil {
-				conn.Write([]byte(id + " " + string(buf[:n])))
+				conn.Write(answer(id, buf[:n], conn.RemoteAddr()))
 			}
 		}()
 	}
 }
 
-// serveUDP answers every datagram of pc with id and what it held.
+// serveUDP answers every datagram of pc as answer says.
 func serveUDP(pc net.PacketConn, id string) {
 	buf := make([]byte, 64)
 	for {
@@ -65,16 +75,29 @@ func serveUDP(pc net.PacketConn, id string) {
 		if err != nil {
 			return
 		}
-		pc.WriteTo([]byte(id+" "+string(buf[:n])), from)
+		pc.WriteTo(answer(id, buf[:n], from), from)
 	}
 }
 
-// Ask sends a token over network ("tcp" or "udp") to addr from the
-// namespace at ns (the test's own if empty), from local address laddr if
-// it is not empty, and returns the ID of the container that answered.
+// Ask sends a token over network ("tcp", "udp" or "sctp") to addr from
+// the namespace at ns (the test's own if empty), from local address laddr
+// if it is not empty (not over SCTP), and returns the ID of the container
+// that answered.
 func Ask(ns, network, laddr, addr string, timeout time.Duration) (string, error) {
+	id, _, err := AskPeer(ns, network, laddr, addr, timeout)
+	return id, err
+}
+
+// AskPeer is Ask that also returns the address the connection came from
+// as the server saw it: a translated source shows there.
+func AskPeer(ns, network, laddr, addr string, timeout time.Duration) (id string, peer net.IP, err error) {
 	var conn net.Conn
 	dial := func() error {
+		if network == "sctp" {
+			var err error
+			conn, err = dialSCTP(addr, timeout)
+			return err
+		}
 		d := net.Dialer{Timeout: timeout}
 		if laddr != "" {
 			var err error
@@ -91,31 +114,30 @@ func Ask(ns, network, laddr, addr string, timeout time.Duration) (string, error)
 		conn, err = d.Dial(network, addr)
 		return err
 	}
-	var err error
 	if ns == "" {
 		err = dial()
 	} else {
 		err = netnsmgr.Do(ns, dial)
 	}
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(timeout))
 	token := strconv.FormatInt(time.Now().UnixNano(), 36)
 	if _, err := conn.Write([]byte(token)); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	buf := make([]byte, 128)
 	n, err := conn.Read(buf)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	var id, got string
-	if _, err := fmt.Sscan(string(buf[:n]), &id, &got); err != nil || got != token {
-		return "", fmt.Errorf("unexpected answer %q", buf[:n])
+	var got, from string
+	if _, err := fmt.Sscan(string(buf[:n]), &id, &got, &from); err != nil || got != token || net.ParseIP(from) == nil {
+		return "", nil, fmt.Errorf("unexpected answer %q", buf[:n])
 	}
-	return id, nil
+	return id, net.ParseIP(from), nil
 }
 
 // Outside is a network namespace behind a veth pair from the host, whose

@@ -9,13 +9,14 @@ import (
 )
 
 // Probe is one connection attempt: from the namespace NS (the test's own
-// if empty) over Network ("tcp" or "udp") to Addr.
+// if empty) over Network ("tcp", "udp" or "sctp") to Addr.
 type Probe struct {
 	// Name names the probe in the map Run returns.
 	Name string
 	// NS is the path of the namespace the connection starts in.
 	NS string
-	// Network is "tcp" or "udp", and Addr the address to connect to.
+	// Network is "tcp", "udp" or "sctp", and Addr the address to
+	// connect to.
 	Network, Addr string
 }
 
@@ -29,28 +30,35 @@ func Run(probes []Probe) map[string]string {
 	var wg sync.WaitGroup
 	out := map[string]string{}
 	for _, p := range probes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var id string
-			var err error
-			// A first datagram may be lost while neighbours are
-			// resolved: UDP gets a second chance.
-			for range 2 {
-				if id, err = Ask(p.NS, p.Network, "", p.Addr, time.Second); err == nil || p.Network != "udp" {
-					break
-				}
-			}
-			if err != nil {
-				id = "-"
-			}
+		wg.Go(func() {
+			id, _ := p.Ask()
 			mu.Lock()
 			out[p.Name] = id
 			mu.Unlock()
-		}()
+		})
 	}
 	wg.Wait()
 	return out
+}
+
+// Ask makes the probe and returns the ID of the container that answered
+// and the address the connection came from as the container saw it; "-"
+// and nil if none answered.
+func (p Probe) Ask() (string, net.IP) {
+	var id string
+	var peer net.IP
+	var err error
+	// A first datagram may be lost while neighbours are resolved: UDP
+	// gets a second chance.
+	for range 2 {
+		if id, peer, err = AskPeer(p.NS, p.Network, "", p.Addr, time.Second); err == nil || p.Network != "udp" {
+			break
+		}
+	}
+	if err != nil {
+		return "-", nil
+	}
+	return id, peer
 }
 
 // Compare reports every probe whose answer is not the wanted one.
