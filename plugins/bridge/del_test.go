@@ -3,9 +3,6 @@ package bridge_test
 import (
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/vishvananda/netlink"
 
 	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
@@ -34,7 +31,7 @@ func TestDelAfterNetnsGone(t *testing.T) {
 			}
 			// The kernel removes the veth pair with the namespace, a
 			// little later.
-			waitLinkGone(t, hostVeth)
+			plugintest.WaitLinkGone(t, hostVeth)
 		})
 	}
 }
@@ -53,16 +50,4 @@ func TestDelRepeated(t *testing.T) {
 	if got := e.Allocations("net-twice"); len(got) != 0 {
 		t.Errorf("allocations left: %v", got)
 	}
-}
-
-// waitLinkGone waits up to 5 seconds for the link name to disappear.
-func waitLinkGone(t *testing.T, name string) {
-	t.Helper()
-	for range 50 {
-		if _, err := netlink.LinkByName(name); err != nil {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Errorf("link %s is still there", name)
 }

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/containernetworking/cni/pkg/types"
 
+	"github.com/cnictl/cnictl/libcni"
 	"github.com/cnictl/cnictl/plugins/internal/nat/nattest"
 	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
@@ -23,6 +25,7 @@ type observed struct {
 
 // scenario attaches two containers to a masquerading dual-stack gateway
 // network with the bridge plugin of which, at cniVersion v, and observes.
+// The leak check of the env sees anything DEL leaves.
 func scenario(t *testing.T, which plugintest.Impl, v string) observed {
 	e := newEnv(t, which, "cnidiff0", "net-diff")
 	out := nattest.NewOutside(t, "dout0", "192.0.2.1/24", "192.0.2.2/24", "10.57.0.0/24")
@@ -31,22 +34,27 @@ func scenario(t *testing.T, which plugintest.Impl, v string) observed {
 		"hairpinMode": true, "mtu": 1450, "ipam": dualStack("10.57.0.0/24", "fd00:57::/64"),
 	})
 	o := observed{Facts: map[string]bool{}}
-	ns1, ns2 := e.Container("c1"), e.Container("c2")
-	rt1, r1 := e.Attach(l, "c1", ns1)
-	rt2, r2 := e.Attach(l, "c2", ns2)
-	for _, r := range []types.Result{r1, r2} {
-		o.Results = append(o.Results, normalize(t, resultJSON(t, r, v)))
+	ns := [2]string{e.Container("c1"), e.Container("c2")}
+	var rts [2]*libcni.RuntimeConf
+	var res [2]types.Result
+	for i := range ns {
+		rts[i], res[i] = e.Attach(l, fmt.Sprintf("c%d", i+1), ns[i])
+		printed := e.Printed("bridge", "ADD")
+		if got := plugintest.PrintedVersion(t, printed); got != v {
+			t.Errorf("ADD printed a result of version %s, want %s", got, v)
+		}
+		o.Results = append(o.Results, normalize(t, plugintest.Parse(t, string(printed))))
 	}
-	c2 := plugintest.AsCurrent(t, r2)
+	c2 := plugintest.AsCurrent(t, res[1])
 	for _, dst := range []string{c2.IPs[0].Address.IP.String(), c2.IPs[1].Address.IP.String(), "10.57.0.1", "fd00:57::1"} {
-		o.Facts["ping "+dst] = plugintest.Reach(ns1, dst) == nil
+		o.Facts["ping "+dst] = plugintest.Reach(ns[0], dst) == nil
 	}
-	o.Facts["masqueraded"] = out.SourceFrom(t, ns1).Equal(out.HostAddr)
-	if v != "0.3.1" {
-		o.Facts["check"] = e.Check(l, rt1) == nil
+	o.Facts["masqueraded"] = out.SourceFrom(t, ns[0]).Equal(out.HostAddr)
+	if plugintest.AtLeast(v, "0.4.0") {
+		o.Facts["check"] = e.Check(l, rts[0]) == nil
 	}
-	e.Del(l, rt1)
-	e.Del(l, rt2)
+	e.Del(l, rts[0])
+	e.Del(l, rts[1])
 	o.Facts["addresses released"] = len(e.Allocations("net-diff")) == 0
 	return o
 }
@@ -74,10 +82,11 @@ func normalize(t *testing.T, m map[string]any) any {
 }
 
 // TestDifferential runs the same scenario with this plugin and the
-// reference one at every version: same results but for MACs and veth
-// names, same connectivity, masquerading, CHECK and DEL.
+// reference one at every version, those before 0.3.1 too: same printed
+// results but for MACs and veth names (in the ip4/ip6 layout before
+// 0.3.0), same connectivity, masquerading, CHECK (from 0.4.0) and DEL.
 func TestDifferential(t *testing.T) {
-	for _, v := range versions {
+	for _, v := range slices.Concat(plugintest.OldVersions, versions) {
 		t.Run(v, func(t *testing.T) {
 			var got, want observed
 			t.Run("cnictl", func(t *testing.T) { got = scenario(t, plugintest.Ours, v) })

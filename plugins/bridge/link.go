@@ -115,11 +115,33 @@ func ensureAddr(br netlink.Link, family int, gw *net.IPNet, force bool) error {
 		return fmt.Errorf("adding address %v to bridge %q: %w", gw, name, err)
 	}
 	// Pin the bridge's MAC address: otherwise it follows the lowest one
-	// of its ports as containers come and go.
-	if err := netlink.LinkSetHardwareAddr(br, br.Attrs().HardwareAddr); err != nil {
+	// of its ports as containers come and go. A bridge that lost its last
+	// port before it was pinned, as to a failed ADD, has the all-zero
+	// address, which cannot be set: it is pinned to the one it took from
+	// its new port instead. The reference fails there
+	// (containernetworking/plugins#620).
+	mac := br.Attrs().HardwareAddr
+	if isZeroMAC(mac) {
+		cur, err := netlinksafe.LinkByName(name)
+		if err != nil {
+			return fmt.Errorf("looking up bridge %q: %w", name, err)
+		}
+		mac = cur.Attrs().HardwareAddr
+	}
+	if err := netlink.LinkSetHardwareAddr(br, mac); err != nil {
 		return fmt.Errorf("pinning the MAC address of bridge %q: %w", name, err)
 	}
 	return nil
+}
+
+// isZeroMAC reports whether mac is empty or all zeros.
+func isZeroMAC(mac net.HardwareAddr) bool {
+	for _, b := range mac {
+		if b != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // waitPortUp waits until the host veth reaches the operational state up

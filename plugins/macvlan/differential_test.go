@@ -4,6 +4,9 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/containernetworking/cni/pkg/types"
+
+	"github.com/cnictl/cnictl/libcni"
 	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
@@ -54,4 +57,48 @@ func observe(t *testing.T, which plugintest.Impl, c mvCase, v string) []any {
 		pingEachOther(t, a, asCurrent(t, resB))
 	}
 	return got
+}
+
+// TestOldVersions attaches two containers at each cniVersion before 0.3.1
+// with the reference plugin and with this one: ADD prints the same results
+// in that version's layout and the macvlans get the same addresses and
+// routes, the containers reach each other, and DEL, which gets no
+// prevResult, removes the macvlans and releases the addresses.
+func TestOldVersions(t *testing.T) {
+	c := cases[0]
+	for _, v := range plugintest.OldVersions {
+		t.Run(v, func(t *testing.T) {
+			plugintest.SameForBoth(t, func(t *testing.T, which plugintest.Impl) any {
+				e := newEnv(t, which, "mv-old")
+				newMaster(t, "", master)
+				l := e.List("mv-old", v, plugintest.Parse(t, c.plugin))
+				var got []any
+				var rts [2]*libcni.RuntimeConf
+				var addrs [2]string
+				ns := [2]string{e.Container("mv-a"), e.Container("mv-b")}
+				for i, id := range []string{"ctr-a", "ctr-b"} {
+					var res types.Result
+					rts[i], res = e.Attach(l, id, ns[i])
+					printed := e.Printed("macvlan", "ADD")
+					if pv := plugintest.PrintedVersion(t, printed); pv != v {
+						t.Errorf("ADD printed a result of version %s, want %s", pv, v)
+					}
+					got = append(got, plugintest.Normalize(t, printed), plugintest.StateOf(t, ns[i], "eth0"))
+					addrs[i] = plugintest.AsCurrent(t, res).IPs[0].Address.IP.String()
+				}
+				plugintest.Ping(t, ns[0], addrs[1])
+				plugintest.Ping(t, ns[1], addrs[0])
+				for i, rt := range rts {
+					e.Del(l, rt)
+					if plugintest.LinkExists(t, ns[i], "eth0") {
+						t.Errorf("eth0 of %s left after DEL", rt.ContainerID)
+					}
+				}
+				if left := e.Allocations("mv-old"); len(left) != 0 {
+					t.Errorf("allocations left after DEL: %v", left)
+				}
+				return got
+			})
+		})
+	}
 }

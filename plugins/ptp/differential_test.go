@@ -137,3 +137,47 @@ func TestDelOfReferenceAttachment(t *testing.T) {
 		})
 	}
 }
+
+// oldObserved is what TestOldVersions compares.
+type oldObserved struct {
+	// Result is the printed ADD result, normalised.
+	Result any
+	// Eth0 is the container end after ADD.
+	Eth0 plugintest.LinkState
+}
+
+// TestOldVersions attaches a masquerading container at each cniVersion
+// before 0.3.1 with the reference plugin and with this one: ADD prints the
+// same result in that version's layout, the container end gets the same
+// addresses and routes and reaches the gateway, and DEL, which gets no
+// prevResult, removes the container end and releases the address. The
+// leak check sees a host end or NAT left behind.
+func TestOldVersions(t *testing.T) {
+	for _, v := range plugintest.OldVersions {
+		t.Run(v, func(t *testing.T) {
+			plugintest.SameForBoth(t, func(t *testing.T, which plugintest.Impl) any {
+				e := newEnv(t, which, "ptp-old")
+				if which == plugintest.Reference {
+					e.DeleteTablesAtEnd("ip nat")
+				}
+				l := e.List("ptp-old", v, plugintest.Parse(t, masqNet))
+				nsPath := e.Container("ptp-old")
+				rt, res := e.Attach(l, "ctr-old", nsPath)
+				printed := e.Printed("ptp", "ADD")
+				if got := plugintest.PrintedVersion(t, printed); got != v {
+					t.Errorf("ADD printed a result of version %s, want %s", got, v)
+				}
+				o := oldObserved{Result: plugintest.Normalize(t, printed), Eth0: plugintest.StateOf(t, nsPath, "eth0")}
+				plugintest.Ping(t, nsPath, plugintest.AsCurrent(t, res).IPs[0].Gateway.String())
+				e.Del(l, rt)
+				if plugintest.LinkExists(t, nsPath, "eth0") {
+					t.Error("eth0 left after DEL")
+				}
+				if got := e.Allocations("ptp-old"); len(got) != 0 {
+					t.Errorf("allocations left after DEL: %v", got)
+				}
+				return o
+			})
+		})
+	}
+}

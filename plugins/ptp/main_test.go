@@ -9,6 +9,10 @@ import (
 
 func TestMain(m *testing.M) { plugintest.Main(m) }
 
+// TestVersionInfo wants the plugin to support the cniVersions the
+// reference one supports.
+func TestVersionInfo(t *testing.T) { plugintest.SameVersions(t, "ptp") }
+
 // versions are the cniVersions every case runs at.
 var versions = []string{"0.3.1", "0.4.0", "1.0.0", "1.1.0"}
 

@@ -9,8 +9,17 @@ import (
 
 func TestMain(m *testing.M) { plugintest.Main(m) }
 
-// versions are the cniVersions every case runs at.
-var versions = []string{"0.4.0", "1.0.0", "1.1.0"}
+// TestVersionInfo wants the plugin to support the cniVersions the
+// reference one supports.
+func TestVersionInfo(t *testing.T) { plugintest.SameVersions(t, "tuning") }
+
+// versions are the cniVersions every case runs at: from 0.3.0, the first
+// with chained plugins (the reference, like this plugin, also takes 0.1.0
+// and 0.2.0). CHECK exists from 0.4.0 on (checkVersions).
+var versions = []string{"0.3.0", "0.4.0", "1.0.0", "1.1.0"}
+
+// checkVersions are the cniVersions the tests of CHECK run at.
+var checkVersions = []string{"0.4.0", "1.0.0", "1.1.0"}
 
 // The network every test attaches to: the reference bridge with
 // host-local, then tuning.

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -357,5 +358,19 @@ func Parallel(t testing.TB, n int, fn func(i int) error) {
 		if err != nil {
 			t.Errorf("attachment %d: %v", i, err)
 		}
+	}
+}
+
+// SameForBoth runs observe with the reference plugin and then with
+// cnictl's, each in a subtest of t named after the implementation, and
+// fails t unless both observed the same.
+func SameForBoth(t *testing.T, observe func(t *testing.T, which Impl) any) {
+	t.Helper()
+	var got [2]any
+	for i, which := range []Impl{Reference, Ours} {
+		t.Run(string(which), func(t *testing.T) { got[i] = observe(t, which) })
+	}
+	if !t.Failed() && !reflect.DeepEqual(got[0], got[1]) {
+		t.Errorf("reference and cnictl differ:\nreference %+v\n   cnictl %+v", got[0], got[1])
 	}
 }

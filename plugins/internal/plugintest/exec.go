@@ -182,3 +182,14 @@ func sameJSON(a, b string) bool {
 	}
 	return reflect.DeepEqual(x, y)
 }
+
+// SameVersions fails t unless cnictl's plugin of type typ answers VERSION
+// with the same supported cniVersions as the reference one.
+func SameVersions(t testing.TB, typ string) {
+	t.Helper()
+	var got [2]Outcome
+	for i, which := range []Impl{Reference, Ours} {
+		got[i] = Run(t, Executable(t, which, typ), Call{Command: "VERSION"}).Ok(t)
+	}
+	SameOutcome(t, typ+" VERSION", got[1], got[0])
+}

@@ -161,6 +161,20 @@ func LinkExists(t testing.TB, nsPath, name string) bool {
 	return found
 }
 
+// WaitLinkGone fails t unless the link name of the test's namespace is
+// gone within five seconds: the kernel removes the veth pair of a deleted
+// namespace a little later.
+func WaitLinkGone(t testing.TB, name string) {
+	t.Helper()
+	for range 50 {
+		if _, err := netlink.LinkByName(name); err != nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Errorf("link %s is still there", name)
+}
+
 // Ruleset is `nft list ruleset` in the test's namespace, trimmed.
 func Ruleset(t testing.TB) string {
 	t.Helper()

@@ -40,6 +40,12 @@ func AsCurrent(t testing.TB, r types.Result) *current.Result {
 	return res
 }
 
+// OldVersions are the cniVersions before 0.3.1, which the plugins that
+// take every version accept too: 0.1.0 and 0.2.0 print results in the
+// ip4/ip6 layout without interfaces, 0.3.0 in the layout of 0.3.1. None of
+// them has CHECK, and DEL gets no prevResult.
+var OldVersions = []string{"0.1.0", "0.2.0", "0.3.0"}
+
 // AtLeast reports whether cniVersion v is min or later.
 func AtLeast(v, min string) bool {
 	ok, err := version.GreaterThanOrEqualTo(v, min)
@@ -76,9 +82,13 @@ func Normalize(t testing.TB, printed []byte) any {
 
 // WantResult parses want, a result in the layout of cniVersion 1.0.0, and
 // converts it to the layout of cniVersion: before 1.0.0 every IP names
-// its address family and an empty "dns" is printed.
+// its address family and an empty "dns" is printed; before 0.3.0 the
+// layout is the one of ip4 and ip6, without interfaces.
 func WantResult(t testing.TB, want, cniVersion string) any {
 	t.Helper()
+	if !AtLeast(cniVersion, "0.3.0") {
+		return want020(t, want, cniVersion)
+	}
 	var v map[string]any
 	if err := json.Unmarshal([]byte(want), &v); err != nil {
 		t.Fatalf("expected result %q: %v", want, err)
@@ -97,6 +107,31 @@ func WantResult(t testing.TB, want, cniVersion string) any {
 			}
 		}
 	}
+	return v
+}
+
+// want020 is WantResult for cniVersion 0.1.0 or 0.2.0, converted by the
+// CNI library as a plugin's PrintResult converts.
+func want020(t testing.TB, want, cniVersion string) any {
+	t.Helper()
+	r := &current.Result{}
+	if err := json.Unmarshal([]byte(want), r); err != nil {
+		t.Fatalf("expected result %q: %v", want, err)
+	}
+	r.CNIVersion = current.ImplementedSpecVersion
+	old, err := r.GetAsVersion(cniVersion)
+	if err != nil {
+		t.Fatalf("converting the expected result to %s: %v", cniVersion, err)
+	}
+	data, err := json.Marshal(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	delete(v, "cniVersion")
 	return v
 }
 
