@@ -41,7 +41,7 @@ func (f *attachFlags) register(fs *pflag.FlagSet) {
 // registerArgs adds the flags of CNI_ARGS and capability args only.
 func (f *attachFlags) registerArgs(fs *pflag.FlagSet) {
 	fs.StringVar(&f.cniArgs, "args", "", "CNI_ARGS as K=V;K2=V2 (env "+envCNIArgs+")")
-	fs.StringVar(&f.capArgs, "cap-args", "", `capability args as a JSON object, e.g. '{"bandwidth":{"ingressRate":1000000}}' (env `+envCapArgs+")")
+	fs.StringVar(&f.capArgs, "cap-args", "", `capability args as a JSON object, e.g. '{"bandwidth":{"ingressRate":10000000,"ingressBurst":1000000}}' (env `+envCapArgs+")")
 	fs.StringArrayVar(&f.publish, "publish", nil, `publish a port: [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|udp|sctp] ("portMappings" capability; repeatable)`)
 	fs.StringArrayVar(&f.ips, "ip", nil, `request an IP address, with or without prefix length ("ips" capability; repeatable)`)
 	fs.StringVar(&f.mac, "mac", "", `request a MAC address ("mac" capability)`)

@@ -1,14 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/containernetworking/plugins/pkg/netlinksafe"
 	"github.com/vishvananda/netlink"
 
 	"github.com/cnictl/cnictl/libcni"
+	"github.com/cnictl/cnictl/plugins"
 )
 
 // defaultBridgeName is the bridge plugin's device when its config names
@@ -38,12 +41,23 @@ func bridgeNames(list *libcni.NetworkConfigList) []string {
 	return names
 }
 
-// removeIdleBridges deletes the bridge devices of list that no port is
+// removeIdleBridges deletes the bridge devices of list that the bundled
+// bridge plugin created (they carry plugins.BridgeAlias), that no port is
 // enslaved to and that no network of others uses: the bridge plugins, like
 // the reference one, keep their bridge after the last DEL, and a removed
 // network or an unused built-in network should leave no device behind. It
-// notes each bridge it removes.
-func (a *app) removeIdleBridges(list *libcni.NetworkConfigList, others []*libcni.NetworkConfigList) error {
+// holds the network's lock exclusively, as GC does, so that an ADD that is
+// still attaching its first container keeps its bridge. It notes each
+// bridge it removes.
+func (a *app) removeIdleBridges(ctx context.Context, list *libcni.NetworkConfigList, others []*libcni.NetworkConfigList) error {
+	lock, err := a.store().LockNetwork(ctx, list.Name, true)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	if a.hasAttachments(list.Name) {
+		return nil
+	}
 	for _, name := range bridgeNames(list) {
 		if slices.ContainsFunc(others, func(o *libcni.NetworkConfigList) bool {
 			return o.Name != list.Name && slices.Contains(bridgeNames(o), name)
@@ -65,8 +79,8 @@ func (a *app) removeIdleBridges(list *libcni.NetworkConfigList, others []*libcni
 	return nil
 }
 
-// idleBridge returns the bridge device called name when it exists and has
-// no port.
+// idleBridge returns the bridge device called name when it exists, was
+// created by the bundled bridge plugin, and has no port.
 func idleBridge(name string) (bool, netlink.Link, error) {
 	link, err := netlinksafe.LinkByName(name)
 	if _, notFound := err.(netlink.LinkNotFoundError); notFound {
@@ -75,7 +89,7 @@ func idleBridge(name string) (bool, netlink.Link, error) {
 	if err != nil {
 		return false, nil, err
 	}
-	if _, ok := link.(*netlink.Bridge); !ok {
+	if _, ok := link.(*netlink.Bridge); !ok || !strings.HasPrefix(link.Attrs().Alias, plugins.BridgeAlias) {
 		return false, nil, nil
 	}
 	links, err := netlinksafe.LinkList()

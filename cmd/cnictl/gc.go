@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -73,7 +74,7 @@ the first failure.`,
 				report.Networks = append(report.Networks, res)
 			}
 			if len(args) == 0 || slices.Contains(args, builtinName) {
-				if err := a.removeIdleBuiltinBridge(); err != nil {
+				if err := a.removeIdleBuiltinBridge(cmd.Context()); err != nil {
 					errs = append(errs, err)
 				}
 			}
@@ -192,16 +193,16 @@ func (a *app) selectNetworks(names []string) ([]networkChoice, error) {
 
 // removeIdleBuiltinBridge deletes the built-in network's bridge when
 // nothing is attached to the network and no port is left on the bridge.
-func (a *app) removeIdleBuiltinBridge() error {
+func (a *app) removeIdleBuiltinBridge(ctx context.Context) error {
 	cat, err := a.catalog()
 	if err != nil {
 		return err
 	}
 	list, err := cat.Get(builtinName)
-	if err != nil || list.Source != builtinSource || a.hasAttachments(builtinName) {
+	if err != nil || list.Source != builtinSource {
 		return nil
 	}
-	return a.removeIdleBridges(list, cat.Networks)
+	return a.removeIdleBridges(ctx, list, cat.Networks)
 }
 
 // hasAttachments reports whether the cache holds an attachment to network.

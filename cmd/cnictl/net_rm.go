@@ -25,8 +25,8 @@ func newNetRmCommand(a *app) *cobra.Command {
 directory. While containers are attached to the network (cached
 attachments, whichever tool made them) it refuses, unless --force, which
 first deletes every attachment (CNI DEL with its cached parameters).
-The network's bridge device goes too once no port is left on it, unless
-another network uses the same bridge.
+The network's bridge device goes too once no port is left on it, if the
+bundled bridge plugin created it and no other network uses it.
 The built-in network has no file and cannot be removed.`,
 		Args: exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -66,8 +66,10 @@ The built-in network has no file and cannot be removed.`,
 			if fi, err := os.Stat(sibling); err == nil && fi.IsDir() {
 				a.out.Note("left %s in place: it may hold plugin configurations of other files", sibling)
 			}
-			if err := a.removeIdleBridges(list, cat.Networks); err != nil {
-				return err
+			// The network is gone already: a bridge that cannot be
+			// removed is worth a warning, not a failure.
+			if err := a.removeIdleBridges(cmd.Context(), list, cat.Networks); err != nil {
+				a.out.Warn("%v", err)
 			}
 			return a.out.Action(netRemoved{Network: name, File: list.Source, Detached: len(attached)})
 		},

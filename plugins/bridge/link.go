@@ -13,6 +13,8 @@ import (
 	"github.com/containernetworking/plugins/pkg/ns"
 	"github.com/containernetworking/plugins/pkg/utils/sysctl"
 	"github.com/vishvananda/netlink"
+
+	"github.com/cnictl/cnictl/plugins"
 )
 
 // bridgeByName returns the bridge called name.
@@ -30,17 +32,24 @@ func bridgeByName(name string) (*netlink.Bridge, error) {
 
 // ensureBridge creates the bridge unless it exists, and brings it up. As in
 // the reference, an existing bridge keeps its MTU, and promiscuous mode is
-// only ever turned on.
+// only ever turned on. A bridge it creates carries plugins.BridgeAlias.
 func ensureBridge(c *config) (*netlink.Bridge, error) {
 	attrs := netlink.NewLinkAttrs()
 	attrs.Name = c.Bridge
 	attrs.MTU = c.MTU
-	if err := netlink.LinkAdd(&netlink.Bridge{LinkAttrs: attrs}); err != nil && !errors.Is(err, syscall.EEXIST) {
+	err := netlink.LinkAdd(&netlink.Bridge{LinkAttrs: attrs})
+	if err != nil && !errors.Is(err, syscall.EEXIST) {
 		return nil, fmt.Errorf("creating bridge %q: %w", c.Bridge, err)
 	}
+	created := err == nil
 	br, err := bridgeByName(c.Bridge)
 	if err != nil {
 		return nil, err
+	}
+	if created {
+		if err := netlink.LinkSetAlias(br, plugins.BridgeAlias+c.Name); err != nil {
+			return nil, fmt.Errorf("marking bridge %q as cnictl's: %w", c.Bridge, err)
+		}
 	}
 	if c.PromiscMode {
 		if err := netlink.SetPromiscOn(br); err != nil {

@@ -10,6 +10,8 @@ import (
 	"github.com/containernetworking/plugins/pkg/netlinksafe"
 	"github.com/containernetworking/plugins/pkg/ns"
 	"github.com/vishvananda/netlink"
+
+	"github.com/cnictl/cnictl/plugins"
 )
 
 // cmdAdd brings lo up and prints its result, or the prevResult unchanged,
@@ -25,7 +27,7 @@ func cmdAdd(args *skel.CmdArgs) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("loopback: netns %s: %w", args.Netns, err)
+		return fmt.Errorf("loopback: %s: netns %s: %w", plugins.Describe(conf.Name, args), args.Netns, err)
 	}
 	if conf.PrevResult != nil {
 		return types.PrintResult(conf.PrevResult, conf.CNIVersion)

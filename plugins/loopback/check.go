@@ -8,14 +8,17 @@ import (
 	"github.com/containernetworking/cni/pkg/skel"
 	"github.com/containernetworking/plugins/pkg/netlinksafe"
 	"github.com/containernetworking/plugins/pkg/ns"
+
+	"github.com/cnictl/cnictl/plugins"
 )
 
 // cmdCheck verifies that lo is up.
 func cmdCheck(args *skel.CmdArgs) error {
-	if _, err := loadConfig(args.StdinData); err != nil {
+	conf, err := loadConfig(args.StdinData)
+	if err != nil {
 		return err
 	}
-	err := ns.WithNetNSPath(args.Netns, func(ns.NetNS) error {
+	err = ns.WithNetNSPath(args.Netns, func(ns.NetNS) error {
 		link, err := netlinksafe.LinkByName(ifName)
 		if err != nil {
 			return fmt.Errorf("finding %s: %w", ifName, err)
@@ -26,7 +29,7 @@ func cmdCheck(args *skel.CmdArgs) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("loopback: netns %s: %w", args.Netns, err)
+		return fmt.Errorf("loopback: %s: netns %s: %w", plugins.Describe(conf.Name, args), args.Netns, err)
 	}
 	return nil
 }

@@ -5,7 +5,9 @@
 //
 // ADD reports lo and its first IPv4 and IPv6 addresses, or passes a
 // prevResult through unchanged when the plugin is chained after another one.
-// DEL succeeds when the namespace is already gone. CHECK verifies that lo is
+// DEL succeeds when the namespace is already gone, and leaves lo up when
+// the prevResult shows it chained after an interface plugin: lo belongs to
+// the namespace, which the container's other attachments share. CHECK verifies that lo is
 // up. Unlike the reference, which prints its own result in the 1.0.0
 // layout whatever the cniVersion, it prints it in the layout of the
 // configuration's cniVersion.

@@ -7,6 +7,9 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/vishvananda/netlink"
+
+	"github.com/cnictl/cnictl/internal/testbin"
 	"github.com/cnictl/cnictl/internal/testplugins/record"
 )
 
@@ -131,5 +134,24 @@ func TestNetRmForce(t *testing.T) {
 	}
 	if _, err := os.Stat(conf); !os.IsNotExist(err) {
 		t.Errorf("net rm --force kept %s: %v", conf, err)
+	}
+}
+
+// TestNetRmKeepsForeignBridge removes a network whose bridge cnictl did not
+// create: the bridge stays, idle or not.
+func TestNetRmKeepsForeignBridge(t *testing.T) {
+	e := newEnv(t)
+	e.pluginPath = testbin.Bundled(t)
+	br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: "userbr0"}}
+	if err := netlink.LinkAdd(br); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { netlink.LinkDel(br) })
+	e.mustRun("net", "create", "foreign", "--subnet", "10.121.0.0/24", "--bridge", "userbr0")
+	e.networks = []string{"foreign"}
+	e.start()
+	e.mustRun("net", "rm", "foreign")
+	if _, err := netlink.LinkByName("userbr0"); err != nil {
+		t.Errorf("net rm removed a bridge it did not create: %v", err)
 	}
 }
