@@ -3,9 +3,10 @@
 // a Plugin value. plugins/cmd/<type> holds a thin main per plugin, and
 // plugins/cmd/cnictl-plugins is a multi-call binary that runs the plugin
 // named by argv[0], so one executable, hard-linked once per plugin type,
-// serves them all. The helpers beside Plugin are what the plugins share in
-// handling a command: naming its attachment, reading prevResult, telling a
-// namespace that is gone.
+// serves them all. The functions beside Plugin are what the plugins share
+// in handling a command: naming its attachment, reading prevResult, telling
+// a namespace that is gone, and the CNI error codes the cni library does
+// not declare.
 package plugins
 
 import (

@@ -9,7 +9,6 @@ import (
 	"github.com/containernetworking/cni/pkg/skel"
 	"github.com/containernetworking/cni/pkg/types"
 	current "github.com/containernetworking/cni/pkg/types/100"
-	"github.com/containernetworking/cni/pkg/version"
 
 	"github.com/cnictl/cnictl/plugins"
 )
@@ -109,17 +108,11 @@ func (l *Limits) ingress() bool { return l != nil && l.IngressRate > 0 && l.Ingr
 // egress reports whether l limits traffic from the container.
 func (l *Limits) egress() bool { return l != nil && l.EgressRate > 0 && l.EgressBurst > 0 }
 
-// prevResult returns prevResult in the current version.
+// prevResult returns prevResult in the current version; it is required.
 func (c *config) prevResult() (*current.Result, error) {
-	if c.RawPrevResult == nil {
-		return nil, errors.New("required prevResult missing: bandwidth must be called as a chained plugin")
+	result, err := plugins.PrevResult(&c.NetConf)
+	if err == nil && result == nil {
+		err = errors.New("required prevResult missing: bandwidth must be called as a chained plugin")
 	}
-	if err := version.ParsePrevResult(&c.NetConf); err != nil {
-		return nil, err
-	}
-	result, err := current.NewResultFromResult(c.PrevResult)
-	if err != nil {
-		return nil, fmt.Errorf("converting prevResult: %w", err)
-	}
-	return result, nil
+	return result, err
 }

@@ -5,6 +5,7 @@ import (
 	"net"
 	"testing"
 
+	"github.com/containernetworking/plugins/pkg/netlinksafe"
 	"github.com/containernetworking/plugins/pkg/utils"
 	"github.com/vishvananda/netlink"
 
@@ -83,7 +84,7 @@ func shapingOf(t *testing.T, host netlink.Link, id string) shaping {
 	var s shaping
 	if host != nil {
 		s.HostTBF = rootTBF(t, host)
-		qdiscs, err := netlink.QdiscList(host)
+		qdiscs, err := netlinksafe.QdiscList(host)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +108,7 @@ func shapingOf(t *testing.T, host netlink.Link, id string) shaping {
 // rootTBF returns the root tbf of l, nil if it has none.
 func rootTBF(t *testing.T, l netlink.Link) *tbf {
 	t.Helper()
-	qdiscs, err := netlink.QdiscList(l)
+	qdiscs, err := netlinksafe.QdiscList(l)
 	if err != nil {
 		t.Fatalf("listing the qdiscs of %s: %v", l.Attrs().Name, err)
 	}
@@ -123,7 +124,7 @@ func rootTBF(t *testing.T, l netlink.Link) *tbf {
 // ingress filter of l redirects to, "" if none does.
 func redirectTarget(t *testing.T, l netlink.Link) string {
 	t.Helper()
-	filters, err := netlink.FilterList(l, netlink.MakeHandle(0xffff, 0))
+	filters, err := netlinksafe.FilterList(l, netlink.MakeHandle(0xffff, 0))
 	if err != nil {
 		return ""
 	}

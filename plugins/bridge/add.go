@@ -16,6 +16,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/cnictl/cnictl/plugins"
+	"github.com/cnictl/cnictl/plugins/internal/ifplugin"
 	"github.com/cnictl/cnictl/plugins/internal/nat"
 )
 
@@ -81,11 +82,14 @@ func add(c *config, args *skel.CmdArgs) (_ *current.Result, retErr error) {
 	}
 
 	if c.layer3() {
+		// A failed IPAM ADD is undone too: the IPAM plugin may have
+		// allocated before failing (SPEC.md, section 4, "Delegated plugin
+		// execution procedure").
+		defer undo("the IPAM allocation", func() error { return ipam.ExecDel(c.IPAM.Type, args.StdinData) })
 		r, err := ipam.ExecAdd(c.IPAM.Type, args.StdinData)
 		if err != nil {
 			return nil, fmt.Errorf("IPAM plugin %q: %w", c.IPAM.Type, err)
 		}
-		defer undo("the IPAM allocation", func() error { return ipam.ExecDel(c.IPAM.Type, args.StdinData) })
 		if err := configureL3(c, args, netns, br, result, r); err != nil {
 			return nil, err
 		}
@@ -128,7 +132,7 @@ func add(c *config, args *skel.CmdArgs) (_ *current.Result, retErr error) {
 		return nil, err
 	}
 	result.Interfaces[0].Mac = br.HardwareAddr.String()
-	if c.dnsSet() {
+	if ifplugin.DNSSet(c.DNS) {
 		result.DNS = c.DNS
 	}
 	return result, nil

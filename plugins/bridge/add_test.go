@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/containernetworking/plugins/pkg/netlinksafe"
 	"github.com/vishvananda/netlink"
 
 	"github.com/cnictl/cnictl/libcni"
@@ -94,7 +95,7 @@ func TestAddKernelState(t *testing.T) {
 			if veth.Attrs().MasterIndex != br.Attrs().Index || veth.Attrs().MTU != 1400 {
 				t.Errorf("host veth: master %d (bridge %d), MTU %d", veth.Attrs().MasterIndex, br.Attrs().Index, veth.Attrs().MTU)
 			}
-			if pi, err := netlink.LinkGetProtinfo(veth); err != nil || !pi.Hairpin {
+			if pi, err := netlinksafe.LinkGetProtinfo(veth); err != nil || !pi.Hairpin {
 				t.Errorf("host veth hairpin: %+v, %v", pi, err)
 			}
 			if fwd, _ := os.ReadFile("/proc/sys/net/ipv4/ip_forward"); strings.TrimSpace(string(fwd)) != "1" {
@@ -407,7 +408,7 @@ func globalAddrs(t *testing.T, name string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addrs, err := netlink.AddrList(link, netlink.FAMILY_ALL)
+	addrs, err := netlinksafe.AddrList(link, netlink.FAMILY_ALL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -439,7 +440,7 @@ func wantAddrs(t *testing.T, link netlink.Link, want ...string) {
 // gateways.
 func wantDefaultRoutes(t *testing.T, link netlink.Link, gateways ...string) {
 	t.Helper()
-	routes, err := netlink.RouteList(link, netlink.FAMILY_ALL)
+	routes, err := netlinksafe.RouteList(link, netlink.FAMILY_ALL)
 	if err != nil {
 		t.Fatal(err)
 	}

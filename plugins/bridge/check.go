@@ -7,7 +7,6 @@ import (
 
 	"github.com/containernetworking/cni/pkg/skel"
 	current "github.com/containernetworking/cni/pkg/types/100"
-	"github.com/containernetworking/cni/pkg/version"
 	"github.com/containernetworking/plugins/pkg/ip"
 	"github.com/containernetworking/plugins/pkg/ipam"
 	"github.com/containernetworking/plugins/pkg/netlinksafe"
@@ -15,6 +14,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/cnictl/cnictl/plugins"
+	"github.com/cnictl/cnictl/plugins/internal/ifplugin"
 	"github.com/cnictl/cnictl/plugins/internal/nat"
 )
 
@@ -39,30 +39,25 @@ func check(c *config, args *skel.CmdArgs) error {
 			return fmt.Errorf("IPAM plugin %q: %w", c.IPAM.Type, err)
 		}
 	}
-	if c.RawPrevResult == nil {
+	result, err := plugins.PrevResult(&c.NetConf)
+	if err != nil {
+		return err
+	}
+	if result == nil {
 		return errors.New("required prevResult missing")
 	}
-	if err := version.ParsePrevResult(&c.NetConf); err != nil {
-		return fmt.Errorf("parsing prevResult: %w", err)
-	}
-	result, err := current.NewResultFromResult(c.PrevResult)
-	if err != nil {
-		return fmt.Errorf("converting prevResult: %w", err)
-	}
-	var brIf, contIf *current.Interface
+	var brIf *current.Interface
 	for _, intf := range result.Interfaces {
-		switch {
-		case intf.Name == c.Bridge && intf.Sandbox == "":
+		if intf.Name == c.Bridge && intf.Sandbox == "" {
 			brIf = intf
-		case intf.Name == args.IfName && intf.Sandbox == args.Netns:
-			contIf = intf
 		}
 	}
 	if brIf == nil {
 		return fmt.Errorf("prevResult has no bridge %q", c.Bridge)
 	}
-	if contIf == nil {
-		return fmt.Errorf("prevResult has no interface %q in netns %q", args.IfName, args.Netns)
+	contIf, err := ifplugin.ContainerInterface(result, args)
+	if err != nil {
+		return err
 	}
 	br, err := checkBridge(brIf, c)
 	if err != nil {

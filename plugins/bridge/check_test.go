@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/containernetworking/plugins/pkg/netlinksafe"
 	"github.com/vishvananda/netlink"
 
 	"github.com/cnictl/cnictl/plugins/internal/plugintest"
@@ -29,7 +30,7 @@ func TestCheck(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				addrs, err := netlink.AddrList(eth0, netlink.FAMILY_V4)
+				addrs, err := netlinksafe.AddrList(eth0, netlink.FAMILY_V4)
 				if err != nil {
 					return err
 				}

@@ -9,6 +9,7 @@ import (
 	"github.com/containernetworking/cni/pkg/skel"
 	"github.com/containernetworking/cni/pkg/types"
 
+	"github.com/cnictl/cnictl/plugins/internal/macargs"
 	"github.com/cnictl/cnictl/plugins/internal/nat"
 )
 
@@ -36,7 +37,9 @@ type config struct {
 	// compatibility.
 	IPMasqBackend *string `json:"ipMasqBackend,omitempty"`
 
-	// VLAN filtering is not supported: setting any of these is an error.
+	// VLAN filtering is not supported: setting vlan or vlanTrunk is an
+	// error. preserveDefaultVlan is accepted alone: as in the reference,
+	// it only matters with one of them.
 	Vlan                int             `json:"vlan"`
 	VlanTrunk           json.RawMessage `json:"vlanTrunk,omitempty"`
 	PreserveDefaultVlan bool            `json:"preserveDefaultVlan"`
@@ -56,12 +59,6 @@ type config struct {
 	mac string
 }
 
-// envArgs are the CNI_ARGS the plugin reads.
-type envArgs struct {
-	types.CommonArgs
-	MAC types.UnmarshallableString `json:"mac,omitempty"`
-}
-
 // loadConfig parses the configuration of a command. Only ADD validates
 // it: DEL must clean up after a configuration that ADD refused.
 func loadConfig(args *skel.CmdArgs) (*config, error) {
@@ -72,19 +69,11 @@ func loadConfig(args *skel.CmdArgs) (*config, error) {
 	if c.Bridge == "" {
 		c.Bridge = defaultBridge
 	}
-	if args.Args != "" {
-		e := envArgs{}
-		if err := types.LoadArgs(args.Args, &e); err != nil {
-			return nil, fmt.Errorf("bridge: network %q: parsing CNI_ARGS: %w", c.Name, err)
-		}
-		c.mac = string(e.MAC)
+	mac, err := macargs.Pick("", args.Args, c.Args.CNI.MAC, c.RuntimeConfig.MAC)
+	if err != nil {
+		return nil, fmt.Errorf("bridge: network %q: %w", c.Name, err)
 	}
-	if mac := c.Args.CNI.MAC; mac != "" {
-		c.mac = mac
-	}
-	if mac := c.RuntimeConfig.MAC; mac != "" {
-		c.mac = mac
-	}
+	c.mac = mac
 	if c.IsDefaultGateway {
 		c.IsGateway = true
 	}
@@ -123,11 +112,4 @@ func (c *config) layer3() bool { return c.IPAM.Type != "" }
 // the MAC spoof check.
 func (c *config) attachment(args *skel.CmdArgs) nat.Attachment {
 	return nat.Attachment{Network: c.Name, ContainerID: args.ContainerID, IfName: args.IfName}
-}
-
-// dnsSet reports whether the configuration sets DNS, which then replaces
-// what IPAM returned.
-func (c *config) dnsSet() bool {
-	d := c.DNS
-	return d.Nameservers != nil || d.Search != nil || d.Options != nil || d.Domain != ""
 }

@@ -17,7 +17,9 @@ import (
 // with it the host veth) if the namespace and the interface still exist,
 // removes the NAT and the MAC spoof check from cnictl's own state, whatever
 // the configuration says now, and releases the addresses. Each step
-// tolerates what is already gone, so DEL can be repeated.
+// tolerates what is already gone, so DEL can be repeated (SPEC.md,
+// section 2, DEL: plugins complete DEL even if some resources are missing,
+// and accept multiple DELs).
 func cmdDel(args *skel.CmdArgs) error {
 	c, err := loadConfig(args)
 	if err != nil {
@@ -38,11 +40,8 @@ func del(c *config, args *skel.CmdArgs) error {
 			}
 			return nil
 		})
-		// A path that is gone or no longer a namespace: the namespace,
-		// and the interface with it, are gone.
-		var gone ns.NSPathNotExistErr
-		var notNS ns.NSPathNotNSErr
-		if err != nil && !errors.As(err, &gone) && !errors.As(err, &notNS) {
+		// A namespace that is gone took the interface with it.
+		if err != nil && !plugins.NetnsGone(err) {
 			return fmt.Errorf("deleting the container interface: %w", err)
 		}
 	}

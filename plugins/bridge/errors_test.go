@@ -66,3 +66,18 @@ func TestLayer2Only(t *testing.T) {
 		})
 	}
 }
+
+// TestIPAMAddFailureReleases fails ADD in an IPAM plugin that allocated
+// before failing: the plugin must run IPAM DEL before it fails too.
+func TestIPAMAddFailureReleases(t *testing.T) {
+	e := newEnv(t, plugintest.Ours, "cnib14")
+	plugintest.WantIPAMDelAfterFailedAdd(t, "bridge", e.Container("ipam-fail"), map[string]any{"bridge": "cnib14"})
+}
+
+// TestPreserveDefaultVlanAlone accepts preserveDefaultVlan without vlan
+// or vlanTrunk, as the reference does: it only matters with one of them.
+func TestPreserveDefaultVlanAlone(t *testing.T) {
+	e := newEnv(t, plugintest.Ours, "cnib15")
+	l := list(e, "net-pdv", "1.1.0", map[string]any{"bridge": "cnib15", "preserveDefaultVlan": true})
+	e.Attach(l, "c1", e.Container("pdv"))
+}

@@ -13,8 +13,9 @@ import (
 
 // cmdGC removes what the network holds for attachments that are not in
 // cni.dev/valid-attachments: the IPAM plugin's allocations (through its
-// GC), the NAT and the MAC spoof checks. Interfaces are not collected:
-// they went away with their namespaces.
+// GC, which a plugin MUST forward to its delegated plugins: SPEC.md,
+// section 2, GC), the NAT and the MAC spoof checks. Interfaces are not
+// collected: they went away with their namespaces.
 func cmdGC(args *skel.CmdArgs) error {
 	c, err := loadConfig(args)
 	if err != nil {
@@ -34,7 +35,8 @@ func cmdGC(args *skel.CmdArgs) error {
 }
 
 // cmdStatus reports whether the network can take new attachments: the
-// IPAM plugin's STATUS.
+// IPAM plugin's STATUS, which a plugin that relies on a delegated plugin
+// for ADD must run (SPEC.md, section 2, STATUS).
 func cmdStatus(args *skel.CmdArgs) error {
 	c, err := loadConfig(args)
 	if err != nil {

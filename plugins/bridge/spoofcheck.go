@@ -10,6 +10,7 @@ import (
 	"github.com/google/nftables"
 
 	"github.com/cnictl/cnictl/plugins/internal/nat"
+	"github.com/cnictl/cnictl/plugins/internal/nftutil"
 )
 
 // setupSpoofCheck lets the container's frames through the host veth hostIf
@@ -38,8 +39,8 @@ func setupSpoofCheck(a nat.Attachment, hostIf, mac string) error {
 			})
 			c.AddRule(&nftables.Rule{Table: spoofTbl, Chain: ch, Exprs: spoofRule()})
 		}
-		comment := spoofComment(a)
-		if err := c.SetAddElements(ports, []nftables.SetElement{{Key: ifnameKey(hostIf), Comment: comment}}); err != nil {
+		comment := a.Comment()
+		if err := c.SetAddElements(ports, []nftables.SetElement{{Key: nftutil.IfName(hostIf), Comment: comment}}); err != nil {
 			return err
 		}
 		if err := c.SetAddElements(allowed, []nftables.SetElement{{Key: allowedKey(hostIf, hw), Comment: comment}}); err != nil {
@@ -110,7 +111,7 @@ func removeSpoofElements(c *nftables.Conn, gone func(comment string) bool) error
 
 // teardownSpoofCheck removes the attachment's check, if it has one.
 func teardownSpoofCheck(a nat.Attachment) error {
-	comment := spoofComment(a)
+	comment := a.Comment()
 	err := withSpoofLock(false, func(c *nftables.Conn) error {
 		return removeSpoofElements(c, func(s string) bool { return s == comment })
 	})
@@ -164,9 +165,9 @@ func checkSpoofCheck(a nat.Attachment, hostIf, mac string) error {
 		if err != nil {
 			return err
 		}
-		comment := spoofComment(a)
+		comment := a.Comment()
 		hasPort := slices.ContainsFunc(ports, func(e nftables.SetElement) bool {
-			return string(e.Key) == string(ifnameKey(hostIf)) && e.Comment == comment
+			return string(e.Key) == string(nftutil.IfName(hostIf)) && e.Comment == comment
 		})
 		hasAllowed := slices.ContainsFunc(allowed, func(e nftables.SetElement) bool {
 			return string(e.Key) == string(allowedKey(hostIf, hw)) && e.Comment == comment

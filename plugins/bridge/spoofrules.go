@@ -10,7 +10,6 @@ import (
 	"github.com/google/nftables/expr"
 	"golang.org/x/sys/unix"
 
-	"github.com/cnictl/cnictl/plugins/internal/nat"
 	"github.com/cnictl/cnictl/plugins/internal/nftutil"
 )
 
@@ -33,8 +32,8 @@ import (
 //		}
 //	}
 //
-// The elements' comments name the attachment, and are all the state that
-// DEL and GC need. Changes are serialised by a flock on the directory
+// The elements' comments name the attachment (nftutil.Attachment.Comment),
+// and are all the state that DEL and GC need. Changes are serialised by a flock on the directory
 // macspoof next to package nat's state directory; the table is deleted with
 // its last elements.
 const (
@@ -46,9 +45,6 @@ const (
 	spoofAllowedID = 2
 	// etherSaddr is where the source MAC address is in the frame.
 	etherSaddr = 6
-	// regEther is the 32-bit register right after the 16 bytes of an
-	// interface name loaded into register 1 (NFT_REG32_04).
-	regEther = 12
 )
 
 var spoofTbl = &nftables.Table{Family: nftables.TableFamilyBridge, Name: spoofTable}
@@ -73,28 +69,17 @@ func spoofRule() []expr.Any {
 	return []expr.Any{
 		&expr.Meta{Key: expr.MetaKeyIIFNAME, Register: 1},
 		&expr.Lookup{SourceRegister: 1, SetName: spoofPorts, SetID: spoofPortsID},
-		&expr.Payload{DestRegister: regEther, Base: expr.PayloadBaseLLHeader, Offset: etherSaddr, Len: 6},
+		// The address follows the interface name in the key.
+		&expr.Payload{DestRegister: nftutil.Reg(nftutil.IfNameLen), Base: expr.PayloadBaseLLHeader, Offset: etherSaddr, Len: 6},
 		&expr.Lookup{SourceRegister: 1, SetName: spoofAllowed, SetID: spoofAllowedID, Invert: true},
 		&expr.Verdict{Kind: expr.VerdictDrop},
 	}
 }
 
-// ifnameKey is an interface name as nftables holds it: IFNAMSIZ bytes.
-func ifnameKey(name string) []byte {
-	b := make([]byte, unix.IFNAMSIZ)
-	copy(b, name)
-	return b
-}
-
 // allowedKey is the key of an allowed (interface, MAC address) pair: the
 // address is padded to a multiple of 4 bytes.
 func allowedKey(ifname string, mac net.HardwareAddr) []byte {
-	return append(append(ifnameKey(ifname), mac...), 0, 0)
-}
-
-// spoofComment names an attachment in the comments of its elements.
-func spoofComment(a nat.Attachment) string {
-	return a.Network + " " + a.ContainerID + " " + a.IfName
+	return nftutil.Pad4(append(nftutil.IfName(ifname), mac...))
 }
 
 // withSpoofLock runs fn with the lock held and a connection to nftables.
@@ -102,20 +87,13 @@ func spoofComment(a nat.Attachment) string {
 // Without create, a missing lock directory means that no check was ever
 // set up, and fn does not run.
 func withSpoofLock(create bool, fn func(c *nftables.Conn) error) error {
-	s, err := nftutil.Open(nftutil.StateDir("macspoof"), create)
+	err := nftutil.Locked("macspoof", create, nftutil.Connect, func(_ *nftutil.Store, c *nftutil.Conn) error {
+		return fn(c.Conn)
+	})
 	if errors.Is(err, nftutil.ErrNoState) {
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	c, err := nftables.New(nftables.AsLasting())
-	if err != nil {
-		return fmt.Errorf("connecting to nftables: %w", err)
-	}
-	defer c.CloseLasting()
-	return fn(c)
+	return err
 }
 
 // spoofTableExists reports whether the table exists.

@@ -1,9 +1,6 @@
 package firewall
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/containernetworking/cni/pkg/skel"
 	"github.com/containernetworking/cni/pkg/types"
 
@@ -21,21 +18,17 @@ func cmdAdd(args *skel.CmdArgs) error {
 	if err != nil {
 		return err
 	}
-	a := nftutil.AttachmentOf(conf.network, args)
-	if conf.prevResult == nil {
-		return fmt.Errorf("firewall: %s: missing prevResult from earlier plugin", a)
-	}
-	if err := add(conf, a); err != nil {
-		return fmt.Errorf("firewall: %s: %w", a, err)
+	err = records.Chained(conf.network, args, conf.prevResult != nil, func(a nftutil.Attachment) error {
+		return add(conf, a)
+	})
+	if err != nil {
+		return err
 	}
 	return types.PrintResult(conf.prevResult, conf.cniVersion)
 }
 
 // add replaces what a had installed, if anything, with what conf asks for.
 func add(conf *config, a nftutil.Attachment) error {
-	if err := a.Validate(); err != nil {
-		return err
-	}
 	rec, err := newRecord(conf, a)
 	if err != nil {
 		return err
@@ -43,34 +36,10 @@ func add(conf *config, a nftutil.Attachment) error {
 	if err := checkLegacyForward(); err != nil {
 		return err
 	}
-	s, err := nftutil.Open(nftutil.StateDir(pluginName), true)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	r, err := openRuleset()
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	var old record
-	ok, err := s.ReadRecord(a, &old)
-	if err != nil {
-		return err
-	}
-	if ok {
-		if err := uninstall(s, r, &old); err != nil {
-			return fmt.Errorf("removing what the previous ADD installed: %w", err)
-		}
-	}
 	if len(rec.Addresses) == 0 && rec.Bridge == "" {
-		return nil
+		return records.Add(a, rec, nil)
 	}
-	if err := install(s, r, rec); err != nil {
-		if undoErr := uninstall(s, r, rec); undoErr != nil {
-			err = errors.Join(err, fmt.Errorf("removing what was set up: %w", undoErr))
-		}
-		return err
-	}
-	return nil
+	return records.Add(a, rec, func(s *nftutil.Store, r *ruleset) error {
+		return install(s, r, rec)
+	})
 }

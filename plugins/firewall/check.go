@@ -19,21 +19,13 @@ func cmdCheck(args *skel.CmdArgs) error {
 	if err != nil {
 		return err
 	}
-	a := nftutil.AttachmentOf(conf.network, args)
-	if conf.prevResult == nil {
-		return fmt.Errorf("firewall: %s: missing prevResult from earlier plugin", a)
-	}
-	if err := check(conf, a); err != nil {
-		return fmt.Errorf("firewall: %s: %w", a, err)
-	}
-	return nil
+	return records.Chained(conf.network, args, conf.prevResult != nil, func(a nftutil.Attachment) error {
+		return check(conf, a)
+	})
 }
 
 // check verifies what a installed.
 func check(conf *config, a nftutil.Attachment) error {
-	if err := a.Validate(); err != nil {
-		return err
-	}
 	want, err := newRecord(conf, a)
 	if err != nil {
 		return err
@@ -83,7 +75,7 @@ func (r *ruleset) check(rec *record) error {
 	elems := map[string][]nftables.SetElement{}
 	for _, op := range ops {
 		if _, ok := elems[op.Set.Name]; !ok {
-			es, err := r.c.GetSetElements(op.Set)
+			es, err := r.GetSetElements(op.Set)
 			if err != nil {
 				return fmt.Errorf("listing set %s: %w", op.Set.Name, err)
 			}

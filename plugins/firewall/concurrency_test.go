@@ -19,6 +19,7 @@ import (
 // state is left.
 func TestConcurrentAddDel(t *testing.T) {
 	plugintest.NewStateDir(t, nftutil.EnvStateDir)
+	addBridges(t, "br0", "br1")
 	const n = 24
 	attach := func(i int) (*config, nftutil.Attachment) {
 		bridge := fmt.Sprintf("br%d", i%2)
@@ -36,7 +37,7 @@ func TestConcurrentAddDel(t *testing.T) {
 	}
 	defer r.Close()
 	for set, want := range map[string]int{"ips4": n, setPolicyBridges: 2, setIsolatedPairs: 2} {
-		elems, err := r.c.GetSetElements(&nftables.Set{Table: inetTable, Name: set})
+		elems, err := r.GetSetElements(&nftables.Set{Table: inetTable, Name: set})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,7 +1,6 @@
 package firewall
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -10,6 +9,8 @@ import (
 	"github.com/containernetworking/cni/pkg/types"
 	current "github.com/containernetworking/cni/pkg/types/100"
 	"github.com/containernetworking/cni/pkg/version"
+	"github.com/containernetworking/plugins/pkg/netlinksafe"
+	"github.com/vishvananda/netlink"
 
 	"github.com/cnictl/cnictl/plugins/internal/nftutil"
 )
@@ -51,14 +52,12 @@ var errFirewalld = errors.New(`backend "firewalld" is not supported: cnictl's fi
 // invalid configuration.
 func loadConfig(args *skel.CmdArgs) (*config, error) {
 	var nc netConf
-	if err := json.Unmarshal(args.StdinData, &nc); err != nil {
-		return nil, types.NewError(types.ErrDecodingFailure,
-			fmt.Sprintf("firewall: decoding the network configuration: %v", err), "")
+	if err := records.Decode(args.StdinData, &nc); err != nil {
+		return nil, err
 	}
 	conf, err := validate(&nc)
 	if err != nil {
-		return nil, types.NewError(types.ErrInvalidNetworkConfig,
-			fmt.Sprintf("firewall: network %q: invalid configuration: %v", nc.Name, err), "")
+		return nil, records.Invalid(nc.Name, err)
 	}
 	return conf, nil
 }
@@ -109,7 +108,7 @@ type record struct {
 
 // newRecord makes the record of what conf asks for a: every address of
 // prevResult, as the reference accepts them all, and the bridge of the
-// ingress policy, which is prevResult's first interface.
+// ingress policy (policyBridge).
 func newRecord(conf *config, a nftutil.Attachment) (*record, error) {
 	rec := &record{Attachment: a, Policy: conf.policy}
 	seen := map[string]bool{}
@@ -123,14 +122,37 @@ func newRecord(conf *config, a nftutil.Attachment) (*record, error) {
 	if conf.policy == "" {
 		return rec, nil
 	}
-	if len(conf.prevResult.Interfaces) == 0 || conf.prevResult.Interfaces[0] == nil || conf.prevResult.Interfaces[0].Name == "" {
-		return nil, fmt.Errorf("ingress policy %q needs the bridge as prevResult's first interface: chain \"firewall\" after \"bridge\"", conf.policy)
+	bridge, err := policyBridge(conf)
+	if err != nil {
+		return nil, err
 	}
-	rec.Bridge = conf.prevResult.Interfaces[0].Name
-	if len(rec.Bridge) >= nftutil.IfNameLen {
-		return nil, fmt.Errorf("invalid bridge name %q", rec.Bridge)
-	}
+	rec.Bridge = bridge
 	return rec, nil
+}
+
+// policyBridge returns the bridge the ingress policy applies to:
+// prevResult's first interface, which the bridge plugin makes its bridge.
+// Other plugins put another interface first (ptp its host veth, macvlan the
+// container's interface), and a policy on that would cut the network's
+// containers off from each other, so it must be a bridge of the host.
+func policyBridge(conf *config) (string, error) {
+	needs := fmt.Sprintf("ingressPolicy %q of network %q needs a bridge plugin first in the chain, before \"firewall\"", conf.policy, conf.network)
+	ifs := conf.prevResult.Interfaces
+	if len(ifs) == 0 || ifs[0] == nil || ifs[0].Name == "" {
+		return "", fmt.Errorf("%s: prevResult names no interface", needs)
+	}
+	name := ifs[0].Name
+	if ifs[0].Sandbox != "" {
+		return "", fmt.Errorf("%s: prevResult's first interface %q is in the container's namespace %s, not a bridge of the host", needs, name, ifs[0].Sandbox)
+	}
+	link, err := netlinksafe.LinkByName(name)
+	if err != nil {
+		return "", fmt.Errorf("%s: prevResult's first interface %q: %w", needs, name, err)
+	}
+	if _, ok := link.(*netlink.Bridge); !ok {
+		return "", fmt.Errorf("%s: prevResult's first interface %q is a %s, not a bridge", needs, name, link.Type())
+	}
+	return name, nil
 }
 
 // parseIP parses a container address of a record.

@@ -63,7 +63,7 @@ func droppingForward(t *nftables.Table) (bool, error) {
 
 // acceptRules returns cnictl's rules in t's FORWARD chain.
 func (r *ruleset) acceptRules(t *nftables.Table) ([]*nftables.Rule, error) {
-	rules, err := r.c.GetRules(t, &nftables.Chain{Table: t, Name: iptablesForward})
+	rules, err := r.GetRules(t, &nftables.Chain{Table: t, Name: iptablesForward})
 	if err != nil {
 		return nil, fmt.Errorf("listing rules of %s %s %s: %w", familyName(t), t.Name, iptablesForward, err)
 	}
@@ -77,26 +77,39 @@ func (r *ruleset) acceptRules(t *nftables.Table) ([]*nftables.Rule, error) {
 	return ours, nil
 }
 
-// ensureForwardAccept inserts cnictl's rule at the top of each FORWARD
-// chain of iptables-nft whose policy is drop, unless it is there.
-func (r *ruleset) ensureForwardAccept() error {
+// lackingAccept lists the filter tables of iptables-nft whose FORWARD
+// chain drops by policy and lacks cnictl's rule.
+func (r *ruleset) lackingAccept() ([]*nftables.Table, error) {
+	var out []*nftables.Table
 	for _, t := range iptablesFilters {
 		dropping, err := droppingForward(t)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !dropping {
 			continue
 		}
 		ours, err := r.acceptRules(t)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if len(ours) > 0 {
-			continue
+		if len(ours) == 0 {
+			out = append(out, t)
 		}
-		r.c.InsertRule(acceptMarked(t))
-		if err := r.c.Flush(); err != nil {
+	}
+	return out, nil
+}
+
+// ensureForwardAccept inserts cnictl's rule at the top of each FORWARD
+// chain of iptables-nft whose policy is drop, unless it is there.
+func (r *ruleset) ensureForwardAccept() error {
+	lacking, err := r.lackingAccept()
+	if err != nil {
+		return err
+	}
+	for _, t := range lacking {
+		r.InsertRule(acceptMarked(t))
+		if err := r.Flush(); err != nil {
 			return fmt.Errorf("inserting the accept rule in %s %s %s (policy drop): %w", familyName(t), t.Name, iptablesForward, err)
 		}
 	}
@@ -106,23 +119,12 @@ func (r *ruleset) ensureForwardAccept() error {
 // checkForwardAccept fails if a FORWARD chain of iptables-nft drops by
 // policy and lacks cnictl's rule.
 func (r *ruleset) checkForwardAccept() error {
-	for _, t := range iptablesFilters {
-		dropping, err := droppingForward(t)
-		if err != nil {
-			return err
-		}
-		if !dropping {
-			continue
-		}
-		ours, err := r.acceptRules(t)
-		if err != nil {
-			return err
-		}
-		if len(ours) == 0 {
-			return fmt.Errorf("%s %s %s has policy drop and no rule accepting container traffic (comment %q)", familyName(t), t.Name, iptablesForward, forwardComment)
-		}
+	lacking, err := r.lackingAccept()
+	if err != nil || len(lacking) == 0 {
+		return err
 	}
-	return nil
+	t := lacking[0]
+	return fmt.Errorf("%s %s %s has policy drop and no rule accepting container traffic (comment %q)", familyName(t), t.Name, iptablesForward, forwardComment)
 }
 
 // removeForwardAccept deletes cnictl's rules from the FORWARD chains of
@@ -134,11 +136,11 @@ func (r *ruleset) removeForwardAccept() error {
 			return err
 		}
 		for _, rule := range ours {
-			if err := r.c.DelRule(rule); err != nil {
+			if err := r.DelRule(rule); err != nil {
 				return fmt.Errorf("deleting the accept rule of %s %s %s: %w", familyName(t), t.Name, iptablesForward, err)
 			}
 		}
-		if err := r.c.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
+		if err := r.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
 			return fmt.Errorf("deleting the accept rule of %s %s %s: %w", familyName(t), t.Name, iptablesForward, err)
 		}
 	}

@@ -119,7 +119,7 @@ func setAddrs(t *testing.T, f *nftutil.Family) []string {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	elems, err := r.c.GetSetElements(ipSet(f))
+	elems, err := r.GetSetElements(ipSet(f))
 	if err != nil {
 		t.Fatal(err)
 	}

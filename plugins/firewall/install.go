@@ -87,7 +87,7 @@ func install(s *nftutil.Store, r *ruleset, rec *record) error {
 			ops = append(ops, isolatedOp(false, rec.Bridge))
 		}
 	}
-	if err := nftutil.ApplyElems(r.c, ops); err != nil {
+	if err := r.ApplyElems(ops); err != nil {
 		return err
 	}
 	return r.ensureForwardAccept()
@@ -152,7 +152,7 @@ func uninstall(s *nftutil.Store, r *ruleset, rec *record) error {
 	case sole:
 		err = r.deleteAll()
 	case present:
-		err = nftutil.ApplyElems(r.c, ops)
+		err = r.ApplyElems(ops)
 	}
 	if err != nil {
 		return err

@@ -21,10 +21,6 @@ const forwardChain = "forward"
 // would accept, for the FORWARD rule of iptables-nft to accept them.
 const forwardMark = 0x1000
 
-// ctStatusDNAT is the conntrack status bit of a destination-NATed
-// connection (IPS_DST_NAT).
-const ctStatusDNAT = 1 << 5
-
 // Names of the sets.
 const (
 	setPolicyBridges = "policy-bridges"
@@ -132,15 +128,7 @@ func inetRules() [][]expr.Any {
 		// other DNAT) too: the reference leaves them to the FORWARD
 		// policy, so a host that drops forwarding cannot publish ports
 		// to other machines (containernetworking/plugins#467).
-		published := append(f.Match(), f.LoadDaddr(1), lookup(ipSet(f), false),
-			&expr.Ct{Key: expr.CtKeySTATUS, Register: 1},
-			&expr.Bitwise{
-				SourceRegister: 1, DestRegister: 1, Len: 4,
-				Mask: binaryutil.NativeEndian.PutUint32(ctStatusDNAT),
-				Xor:  make([]byte, 4),
-			},
-			&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: make([]byte, 4)},
-		)
+		published := append(append(f.Match(), f.LoadDaddr(1), lookup(ipSet(f), false)), nftutil.MatchDNAT()...)
 		from := append(f.Match(), f.LoadSaddr(1), lookup(ipSet(f), false))
 		rules = append(rules, append(established, setMark()...), append(published, setMark()...), append(from, setMark()...))
 	}

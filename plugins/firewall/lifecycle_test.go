@@ -20,6 +20,7 @@ import (
 
 	"github.com/cnictl/cnictl/internal/hermetic"
 	"github.com/cnictl/cnictl/netnsmgr"
+	"github.com/cnictl/cnictl/plugins"
 	"github.com/cnictl/cnictl/plugins/internal/nftutil"
 	"github.com/cnictl/cnictl/plugins/internal/nftutil/nfttest"
 	"github.com/cnictl/cnictl/plugins/internal/plugintest"
@@ -128,7 +129,7 @@ func TestLegacyForwardDrop(t *testing.T) {
 		return nil
 	})
 	var cniErr *types.Error
-	if !errors.As(statusErr, &cniErr) || cniErr.Code != nftutil.ErrPluginNotAvailable {
+	if !errors.As(statusErr, &cniErr) || cniErr.Code != plugins.ErrPluginNotAvailable {
 		t.Errorf("STATUS with iptables-legacy dropping: %v, want code 50", statusErr)
 	}
 	legacy("iptables-legacy", "-P", "FORWARD", "ACCEPT")
@@ -186,7 +187,7 @@ func TestConfigErrors(t *testing.T) {
 		t.Fatalf("valid configuration: %v", err)
 	}
 	_, err = newRecord(conf, nftutil.Attachment{Network: "net1", ContainerID: "c1", IfName: "eth0"})
-	if err == nil || !strings.Contains(err.Error(), `chain "firewall" after "bridge"`) {
+	if err == nil || !strings.Contains(err.Error(), `ingressPolicy "same-bridge" of network "net1" needs a bridge plugin first in the chain`) {
 		t.Errorf("same-bridge without interfaces in prevResult: %v", err)
 	}
 }
@@ -226,6 +227,7 @@ func TestConstantRules(t *testing.T) {
 	newEnv(t, plugintest.Ours)
 	iptables(t, "iptables", "-P", "FORWARD", "DROP")
 	iptables(t, "ip6tables", "-P", "FORWARD", "DROP")
+	addBridges(t, "bra", "brb")
 	// addUpTo adds attachments from to to-1, the even ones on bridge bra
 	// (same-bridge), the odd ones on brb (isolated).
 	addUpTo := func(from, to int) {

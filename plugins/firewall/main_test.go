@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vishvananda/netlink"
+
 	"github.com/cnictl/cnictl/plugins/internal/nftutil/nfttest"
 	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
@@ -21,6 +23,24 @@ func newEnv(t *testing.T, which plugintest.Impl, networks ...string) *nfttest.En
 	e.DeleteTablesAtEnd("ip filter", "ip6 filter")
 	plugintest.EnableForwarding(t)
 	return e
+}
+
+// addBridges makes a bridge of each name in the test's namespace, for
+// prevResults that name them as the bridge plugin does, and deletes them
+// when t ends.
+func addBridges(t *testing.T, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: name}}
+		if err := netlink.LinkAdd(br); err != nil {
+			t.Fatalf("adding bridge %s: %v", name, err)
+		}
+		t.Cleanup(func() {
+			if err := netlink.LinkDel(br); err != nil {
+				t.Errorf("deleting bridge %s: %v", name, err)
+			}
+		})
+	}
 }
 
 // firewallConf is a chained firewall configuration with extra fields.

@@ -70,7 +70,8 @@
 // chains: traffic forwarded from the bridge of a network with such a policy
 // to the bridge of another is dropped (prevResult's first interface names
 // the bridge), and with isolated traffic between the ports of the bridge is
-// dropped too. Other traffic into the bridge is left to the host's
+// dropped too. ADD and CHECK fail, naming the network, unless that first
+// interface is a bridge of the host: only the bridge plugin puts one there. Other traffic into the bridge is left to the host's
 // forwarding policy, as with the reference. Traffic between two ports of a
 // bridge reaches the forward hook of the inet family only when
 // br_netfilter is loaded, so isolated needs it, as the reference does (the
@@ -94,6 +95,12 @@
 //   - iptablesAdminChainName is accepted and unused: there is no admin
 //     chain. Any table can drop container traffic, and a drop anywhere
 //     wins.
+//   - ingressPolicy same-bridge or isolated after a plugin that is not a
+//     bridge is an error. The reference takes prevResult's first interface
+//     for the bridge whatever it is ("may not work as expected for
+//     non-bridge networks"): after ptp that is each container's host veth,
+//     every veth becomes a bridge of its own, and containers of the same
+//     ptp network can no longer reach each other.
 //   - GC and STATUS (unavailable while iptables-legacy drops forwarded
 //     traffic) are implemented; DEL works from the plugin's own state.
 package firewall

@@ -1,8 +1,12 @@
 package firewall
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/cnictl/cnictl/plugins/internal/nftutil"
 	"github.com/cnictl/cnictl/plugins/internal/nftutil/nfttest"
 	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
@@ -81,4 +85,40 @@ func TestIngressPolicyDifferential(t *testing.T) {
 			nfttest.Compare(t, "cnictl vs reference", results[plugintest.Ours], results[plugintest.Reference])
 		})
 	}
+}
+
+// TestIngressPolicyNeedsBridge chains the firewall after ptp, whose first
+// interface in prevResult is the host end of the container's veth, not a
+// bridge: ADD with same-bridge or isolated fails, names the network and
+// says what the chain lacks, and leaves nothing behind (the reference
+// would put each veth under the policy and so cut the network's
+// containers off from each other). Without a policy, two containers of a
+// ptp network reach each other.
+func TestIngressPolicyNeedsBridge(t *testing.T) {
+	e := plugintest.New(t, plugintest.Config{
+		Plugin: "firewall", Impl: plugintest.Ours, Reference: []string{"ptp", "host-local"},
+		Networks: []string{"fwptp", "fwptpopen"}, StateEnv: nftutil.EnvStateDir,
+	})
+	plugintest.EnableForwarding(t)
+	ptp := func(subnet string) map[string]any {
+		return map[string]any{"type": "ptp", "ipam": map[string]any{"type": "host-local", "ranges": []any{[]any{map[string]any{"subnet": subnet}}}}}
+	}
+	for _, policy := range []string{policySameBridge, policyIsolated} {
+		t.Run(policy, func(t *testing.T) {
+			l := e.List("fwptp", "1.1.0", ptp("10.97.0.0/24"), firewallConf(map[string]any{"ingressPolicy": policy}))
+			_, err := e.CNI.Add(context.Background(), l, plugintest.RT("c1", e.Container("ptp-"+policy)))
+			want := fmt.Sprintf(`ingressPolicy %q of network "fwptp" needs a bridge plugin first in the chain`, policy)
+			if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "is a veth, not a bridge") {
+				t.Errorf("ADD after ptp: %v, want an error with %q", err, want)
+			}
+			if rs := plugintest.Ruleset(t); strings.Contains(rs, tableName) {
+				t.Errorf("the failed ADD left table %s:\n%s", tableName, rs)
+			}
+		})
+	}
+	l := e.List("fwptpopen", "1.1.0", ptp("10.98.0.0/24"), firewallConf(nil))
+	ns1 := e.Container("ptp-o1")
+	e.Attach(l, "o1", ns1)
+	_, r2 := e.Attach(l, "o2", e.Container("ptp-o2"))
+	plugintest.Ping(t, ns1, plugintest.AsCurrent(t, r2).IPs[0].Address.IP.String())
 }

@@ -1,36 +1,26 @@
 package firewall
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/google/nftables"
-	"golang.org/x/sys/unix"
+
+	"github.com/cnictl/cnictl/plugins/internal/nftutil"
 )
 
 // ruleset changes cnictl's firewall tables over one netlink connection.
-type ruleset struct{ c *nftables.Conn }
+type ruleset struct{ *nftutil.Conn }
 
 // openRuleset connects to nftables in the current network namespace.
 func openRuleset() (*ruleset, error) {
-	c, err := nftables.New(nftables.AsLasting())
-	if err != nil {
-		return nil, fmt.Errorf("connecting to nftables: %w", err)
-	}
-	return &ruleset{c: c}, nil
+	return nftutil.ConnectAs(func(c *nftutil.Conn) *ruleset { return &ruleset{c} })
 }
-
-// Close closes the connection.
-func (r *ruleset) Close() { r.c.CloseLasting() }
 
 // hasChain reports whether the table's forward chain has rules, which it
 // has from its creation on.
 func (r *ruleset) hasChain() (bool, error) {
-	rules, err := r.c.GetRules(inetTable, &nftables.Chain{Table: inetTable, Name: forwardChain})
-	if err != nil {
-		return false, fmt.Errorf("listing rules of chain %s of table %s: %w", forwardChain, tableName, err)
-	}
-	return len(rules) > 0, nil
+	rules, err := r.Rules(inetTable, forwardChain)
+	return len(rules) > 0, err
 }
 
 // ensureInet creates the inet table with its sets and chain, in one batch,
@@ -42,17 +32,17 @@ func (r *ruleset) ensureInet() error {
 	if err != nil || ok {
 		return err
 	}
-	r.c.AddTable(inetTable)
+	r.AddTable(inetTable)
 	for _, s := range inetSets() {
-		if err := r.c.AddSet(s, nil); err != nil {
+		if err := r.AddSet(s, nil); err != nil {
 			return fmt.Errorf("creating set %s: %w", s.Name, err)
 		}
 	}
-	ch := r.c.AddChain(inetChain())
+	ch := r.AddChain(inetChain())
 	for _, exprs := range inetRules() {
-		r.c.AddRule(&nftables.Rule{Table: inetTable, Chain: ch, Exprs: exprs})
+		r.AddRule(&nftables.Rule{Table: inetTable, Chain: ch, Exprs: exprs})
 	}
-	if err := r.c.Flush(); err != nil {
+	if err := r.Flush(); err != nil {
 		return fmt.Errorf("creating table inet %s: %w", tableName, err)
 	}
 	return nil
@@ -63,9 +53,5 @@ func (r *ruleset) deleteAll() error {
 	if err := r.removeForwardAccept(); err != nil {
 		return err
 	}
-	r.c.DelTable(inetTable)
-	if err := r.c.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
-		return fmt.Errorf("deleting table inet %s: %w", tableName, err)
-	}
-	return nil
+	return r.DeleteTable(inetTable)
 }

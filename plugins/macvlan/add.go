@@ -68,12 +68,10 @@ func add(conf *netConf, args *skel.CmdArgs) (_ *current.Result, retErr error) {
 }
 
 // configureL3 gets the addresses from IPAM and gives them, with the
-// routes, to the macvlan. On failure it releases the addresses.
+// routes, to the macvlan. On failure, the IPAM plugin's own included, it
+// releases the addresses: an IPAM plugin may fail after allocating
+// (SPEC.md, section 4, "Delegated plugin execution procedure").
 func configureL3(conf *netConf, args *skel.CmdArgs, netns ns.NetNS, result *current.Result) (retErr error) {
-	r, err := ipam.ExecAdd(conf.IPAM.Type, args.StdinData)
-	if err != nil {
-		return fmt.Errorf("IPAM plugin %q: %w", conf.IPAM.Type, err)
-	}
 	defer func() {
 		if retErr == nil {
 			return
@@ -82,6 +80,10 @@ func configureL3(conf *netConf, args *skel.CmdArgs, netns ns.NetNS, result *curr
 			retErr = errors.Join(retErr, fmt.Errorf("releasing the addresses: IPAM plugin %q: %w", conf.IPAM.Type, err))
 		}
 	}()
+	r, err := ipam.ExecAdd(conf.IPAM.Type, args.StdinData)
+	if err != nil {
+		return fmt.Errorf("IPAM plugin %q: %w", conf.IPAM.Type, err)
+	}
 	ipamResult, err := current.NewResultFromResult(r)
 	if err != nil {
 		return fmt.Errorf("converting the IPAM result: %w", err)

@@ -6,13 +6,13 @@ import (
 
 	"github.com/containernetworking/cni/pkg/skel"
 	current "github.com/containernetworking/cni/pkg/types/100"
-	"github.com/containernetworking/plugins/pkg/ip"
 	"github.com/containernetworking/plugins/pkg/ipam"
 	"github.com/containernetworking/plugins/pkg/netlinksafe"
 	"github.com/containernetworking/plugins/pkg/ns"
 	"github.com/vishvananda/netlink"
 
 	"github.com/cnictl/cnictl/plugins"
+	"github.com/cnictl/cnictl/plugins/internal/ifplugin"
 )
 
 // cmdCheck verifies the attachment against prevResult: the IPAM plugin's
@@ -29,6 +29,7 @@ func cmdCheck(args *skel.CmdArgs) error {
 	return nil
 }
 
+// check does the work of CHECK.
 func check(conf *netConf, args *skel.CmdArgs) error {
 	netns, err := ns.GetNS(args.Netns)
 	if err != nil {
@@ -47,35 +48,17 @@ func check(conf *netConf, args *skel.CmdArgs) error {
 	if result == nil {
 		return errors.New("required prevResult missing")
 	}
-	var cont *current.Interface
-	for _, intf := range result.Interfaces {
-		if intf.Name == args.IfName && intf.Sandbox == args.Netns {
-			cont = intf
-		}
-	}
-	if cont == nil {
-		return fmt.Errorf("prevResult has no interface %q in netns %s", args.IfName, args.Netns)
+	cont, err := ifplugin.ContainerInterface(result, args)
+	if err != nil {
+		return err
 	}
 	mode, err := modeFromString(conf.Mode)
 	if err != nil {
 		return err
 	}
-	err = netns.Do(func(ns.NetNS) error {
-		if err := checkMacvlan(cont, mode); err != nil {
-			return err
-		}
-		if err := ip.ValidateExpectedInterfaceIPs(args.IfName, result.IPs); err != nil {
-			return fmt.Errorf("container addresses: %w", err)
-		}
-		if err := ip.ValidateExpectedRoute(result.Routes); err != nil {
-			return fmt.Errorf("container routes: %w", err)
-		}
-		return nil
+	return ifplugin.CheckContainer(netns, cont, result, func(intf *current.Interface) error {
+		return checkMacvlan(intf, mode)
 	})
-	if err != nil {
-		return fmt.Errorf("netns %s: %w", args.Netns, err)
-	}
-	return nil
 }
 
 // checkMacvlan verifies that the interface of the current namespace named

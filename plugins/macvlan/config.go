@@ -9,6 +9,7 @@ import (
 	"github.com/containernetworking/cni/pkg/types"
 
 	"github.com/cnictl/cnictl/plugins"
+	"github.com/cnictl/cnictl/plugins/internal/macargs"
 )
 
 // netConf is the reference macvlan plugin's configuration.
@@ -32,12 +33,6 @@ type netConf struct {
 	RuntimeConfig struct {
 		Mac string `json:"mac,omitempty"`
 	} `json:"runtimeConfig,omitempty"`
-}
-
-// envArgs are the CNI_ARGS the plugin reads.
-type envArgs struct {
-	types.CommonArgs
-	MAC types.UnmarshallableString `json:"mac,omitempty"`
 }
 
 // parseConfig parses the network configuration on stdin without looking
@@ -83,17 +78,8 @@ func (c *netConf) resolve(args *skel.CmdArgs) error {
 	if maxMTU := master.Attrs().MTU; c.MTU < 0 || c.MTU > maxMTU {
 		return fmt.Errorf("invalid MTU %d, must be [0, master MTU(%d)]", c.MTU, maxMTU)
 	}
-	if args.Args != "" {
-		var e envArgs
-		if err := types.LoadArgs(args.Args, &e); err != nil {
-			return fmt.Errorf("parsing CNI_ARGS: %w", err)
-		}
-		if e.MAC != "" {
-			c.Mac = string(e.MAC)
-		}
-	}
-	if c.RuntimeConfig.Mac != "" {
-		c.Mac = c.RuntimeConfig.Mac
+	if c.Mac, err = macargs.Pick(c.Mac, args.Args, c.RuntimeConfig.Mac); err != nil {
+		return err
 	}
 	if c.Mac != "" {
 		if _, err := net.ParseMAC(c.Mac); err != nil {

@@ -12,7 +12,9 @@ import (
 
 // cmdDel removes the macvlan and then releases its addresses. It succeeds
 // when there is nothing left to remove, also when the container's
-// namespace is gone, which takes the macvlan with it.
+// namespace is gone, which takes the macvlan with it (SPEC.md, section 2,
+// DEL: plugins complete DEL even if some resources are missing, and accept
+// multiple DELs).
 func cmdDel(args *skel.CmdArgs) error {
 	conf, err := parseConfig(args.StdinData)
 	if err != nil {

@@ -8,10 +8,13 @@ import (
 	"github.com/containernetworking/cni/pkg/skel"
 	"github.com/containernetworking/cni/pkg/types"
 	"github.com/containernetworking/plugins/pkg/ipam"
+
+	"github.com/cnictl/cnictl/plugins"
 )
 
-// cmdGC hands GC to the IPAM plugin, if there is one: the macvlans of
-// stale attachments went away with their namespaces.
+// cmdGC hands GC to the IPAM plugin, if there is one, as a plugin MUST
+// forward GC to its delegated plugins (SPEC.md, section 2, GC): the
+// macvlans of stale attachments went away with their namespaces.
 func cmdGC(args *skel.CmdArgs) error {
 	conf, err := parseConfig(args.StdinData)
 	if err != nil {
@@ -26,14 +29,11 @@ func cmdGC(args *skel.CmdArgs) error {
 	return nil
 }
 
-// errPluginNotAvailable is the CNI error code of STATUS for a plugin that
-// cannot serve ADD (SPEC.md, section 5).
-const errPluginNotAvailable uint = 50
-
 // cmdStatus reports the plugin unavailable when the master, or the
 // interface of the default route, is missing from the host, and otherwise
-// hands STATUS to the IPAM plugin, if there is one. A master in the
-// container's namespace cannot be checked without a container.
+// hands STATUS to the IPAM plugin, if there is one, which ADD then relies
+// on (SPEC.md, section 2, STATUS). A master in the container's namespace
+// cannot be checked without a container.
 func cmdStatus(args *skel.CmdArgs) error {
 	conf, err := parseConfig(args.StdinData)
 	if err != nil {
@@ -41,7 +41,7 @@ func cmdStatus(args *skel.CmdArgs) error {
 	}
 	if !conf.LinkContNs {
 		if err := masterPresent(conf); err != nil {
-			return types.NewError(errPluginNotAvailable, fmt.Sprintf("macvlan: network %q: %v", conf.Name, err), "")
+			return types.NewError(plugins.ErrPluginNotAvailable, fmt.Sprintf("macvlan: network %q: %v", conf.Name, err), "")
 		}
 	}
 	if conf.IPAM.Type == "" {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/containernetworking/cni/pkg/types"
+	"github.com/containernetworking/plugins/pkg/netlinksafe"
 	"github.com/vishvananda/netlink"
 
 	"github.com/cnictl/cnictl/libcni"
@@ -42,7 +43,7 @@ type tampering struct {
 
 var tamperings = []tampering{
 	{"address deleted", func(link netlink.Link) error {
-		addrs, err := netlink.AddrList(link, netlink.FAMILY_V4)
+		addrs, err := netlinksafe.AddrList(link, netlink.FAMILY_V4)
 		if err != nil || len(addrs) == 0 {
 			return errors.Join(err, errors.New("no address to delete"))
 		}
@@ -102,4 +103,12 @@ func TestStatusAndGC(t *testing.T) {
 	if err := e.CNI.Status(context.Background(), missing); libcni.CodeOf(err) != 50 {
 		t.Fatalf("STATUS with a missing master: got %v, want code 50", err)
 	}
+}
+
+// TestIPAMAddFailureReleases fails ADD in an IPAM plugin that allocated
+// before failing: the plugin must run IPAM DEL before it fails too.
+func TestIPAMAddFailureReleases(t *testing.T) {
+	e := newEnv(t, plugintest.Ours)
+	newMaster(t, "", master)
+	plugintest.WantIPAMDelAfterFailedAdd(t, "macvlan", e.Container("mv-ipam-fail"), map[string]any{"master": master})
 }

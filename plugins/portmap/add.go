@@ -1,8 +1,6 @@
 package portmap
 
 import (
-	"errors"
-	"fmt"
 	"log"
 
 	"github.com/containernetworking/cni/pkg/skel"
@@ -21,12 +19,11 @@ func cmdAdd(args *skel.CmdArgs) error {
 	if err != nil {
 		return err
 	}
-	a := nftutil.AttachmentOf(conf.network, args)
-	if conf.prevResult == nil {
-		return fmt.Errorf("portmap: %s: must be called as a chained plugin: no prevResult", a)
-	}
-	if err := add(conf, a); err != nil {
-		return fmt.Errorf("portmap: %s: %w", a, err)
+	err = records.Chained(conf.network, args, conf.prevResult != nil, func(a nftutil.Attachment) error {
+		return add(conf, a)
+	})
+	if err != nil {
+		return err
 	}
 	return types.PrintResult(conf.prevResult, conf.cniVersion)
 }
@@ -46,44 +43,17 @@ func newRecord(conf *config, a nftutil.Attachment) (*record, error) {
 
 // add replaces the mappings of a, if it has any, with those conf asks for.
 func add(conf *config, a nftutil.Attachment) error {
-	if err := a.Validate(); err != nil {
-		return err
-	}
 	rec, err := newRecord(conf, a)
 	if err != nil {
 		return err
 	}
-	wanted := len(rec.Mappings) > 0 && len(rec.Addresses) > 0
-	s, err := nftutil.Open(nftutil.StateDir(pluginName), wanted)
-	if errors.Is(err, nftutil.ErrNoState) {
-		return nil
+	if len(rec.Mappings) == 0 || len(rec.Addresses) == 0 {
+		return records.Add(a, rec, nil)
 	}
+	err = records.Add(a, rec, func(s *nftutil.Store, r *ruleset) error {
+		return install(s, r, rec, conf.group)
+	})
 	if err != nil {
-		return err
-	}
-	defer s.Close()
-	r, err := openRuleset()
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	var old record
-	ok, err := s.ReadRecord(a, &old)
-	if err != nil {
-		return err
-	}
-	if ok {
-		if err := uninstall(s, r, &old); err != nil {
-			return fmt.Errorf("removing the mappings of the previous ADD: %w", err)
-		}
-	}
-	if !wanted {
-		return nil
-	}
-	if err := install(s, r, rec, conf.group); err != nil {
-		if undoErr := uninstall(s, r, rec); undoErr != nil {
-			err = errors.Join(err, fmt.Errorf("removing what was set up: %w", undoErr))
-		}
 		return err
 	}
 	if rec.SNAT {

@@ -19,23 +19,15 @@ func cmdCheck(args *skel.CmdArgs) error {
 	if err != nil {
 		return err
 	}
-	a := nftutil.AttachmentOf(conf.network, args)
-	if conf.prevResult == nil {
-		return fmt.Errorf("portmap: %s: CHECK needs a prevResult", a)
-	}
-	if len(conf.mappings) == 0 {
-		return nil
-	}
-	if err := check(conf, a); err != nil {
-		return fmt.Errorf("portmap: %s: %w", a, err)
-	}
-	return nil
+	return records.Chained(conf.network, args, conf.prevResult != nil, func(a nftutil.Attachment) error {
+		return check(conf, a)
+	})
 }
 
-// check verifies the mappings of a.
+// check verifies the mappings of a, if the configuration has any.
 func check(conf *config, a nftutil.Attachment) error {
-	if err := a.Validate(); err != nil {
-		return err
+	if len(conf.mappings) == 0 {
+		return nil
 	}
 	want, err := newRecord(conf, a)
 	if err != nil {
@@ -89,7 +81,7 @@ func (r *ruleset) check(s *nftutil.Store, rec *record) error {
 	elems := map[string][]nftables.SetElement{}
 	find := func(set *nftables.Set, match func(nftables.SetElement) bool) (bool, error) {
 		if _, ok := elems[set.Name]; !ok {
-			es, err := r.c.GetSetElements(set)
+			es, err := r.GetSetElements(set)
 			if err != nil {
 				return false, fmt.Errorf("listing %s: %w", set.Name, err)
 			}

@@ -26,7 +26,7 @@ func TestConcurrentAddDel(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	elems, err := r.c.GetSetElements(&nftables.Set{Table: table, Name: dnatMapName("", nftutil.IPv4, false)})
+	elems, err := r.GetSetElements(&nftables.Set{Table: table, Name: dnatMapName("", nftutil.IPv4, false)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -231,14 +231,7 @@ func (c condition) failRule(f *nftutil.Family) []expr.Any {
 		if c.field == "daddr" {
 			load = f.LoadDaddr(1)
 		}
-		exprs = append(exprs, load)
-		if ones, bits := c.prefix.Mask.Size(); ones < bits {
-			exprs = append(exprs, &expr.Bitwise{
-				SourceRegister: 1, DestRegister: 1, Len: f.AddrLen,
-				Mask: []byte(c.prefix.Mask), Xor: make([]byte, f.AddrLen),
-			})
-		}
-		exprs = append(exprs, &expr.Cmp{Op: op, Register: 1, Data: []byte(c.prefix.IP)})
+		exprs = append(append(exprs, load), f.ComparePrefix(c.prefix, op)...)
 	}
 	return append(exprs, &expr.Verdict{Kind: expr.VerdictReturn})
 }

@@ -1,7 +1,6 @@
 package portmap
 
 import (
-	"encoding/json"
 	"fmt"
 	"net"
 	"strings"
@@ -77,14 +76,12 @@ var protocols = map[string]byte{"tcp": 6, "udp": 17, "sctp": 132}
 // invalid configuration.
 func loadConfig(args *skel.CmdArgs) (*config, error) {
 	var nc netConf
-	if err := json.Unmarshal(args.StdinData, &nc); err != nil {
-		return nil, types.NewError(types.ErrDecodingFailure,
-			fmt.Sprintf("portmap: decoding the network configuration: %v", err), "")
+	if err := records.Decode(args.StdinData, &nc); err != nil {
+		return nil, err
 	}
 	conf, err := validate(&nc)
 	if err != nil {
-		return nil, types.NewError(types.ErrInvalidNetworkConfig,
-			fmt.Sprintf("portmap: network %q: invalid configuration: %v", nc.Name, err), "")
+		return nil, records.Invalid(nc.Name, err)
 	}
 	return conf, nil
 }

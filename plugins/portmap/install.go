@@ -52,7 +52,7 @@ func install(s *nftutil.Store, r *ruleset, rec *record, g group) error {
 			ops = append(ops, nftutil.ElemOp{Set: masqSet(m.fam), Elem: m.element(), What: "masquerading of " + m.holdKey()})
 		}
 	}
-	return nftutil.ApplyElems(r.c, ops)
+	return r.ApplyElems(ops)
 }
 
 // uninstall removes what rec installed: keys it owns are deleted, or
@@ -119,9 +119,9 @@ func uninstall(s *nftutil.Store, r *ruleset, rec *record) error {
 	// nothing to remove, and nothing to hand back.
 	switch {
 	case sole:
-		err = r.deleteTable()
+		err = r.DeleteTable(table)
 	case present:
-		if err = nftutil.ApplyElems(r.c, ops); err == nil && groupGone {
+		if err = r.ApplyElems(ops); err == nil && groupGone {
 			err = r.deleteGroup(rec.Group)
 		}
 	}

@@ -11,10 +11,6 @@ import (
 	"github.com/cnictl/cnictl/plugins/internal/nftutil"
 )
 
-// ipsDstNAT is the conntrack status bit of DNATed connections
-// (IPS_DST_NAT in linux/netfilter/nf_conntrack_common.h).
-const ipsDstNAT = 1 << 5
-
 // tableName is the name of cnictl's port mapping table, in the inet family.
 const tableName = "cnictl-portmap"
 
@@ -150,15 +146,7 @@ func localRule() []expr.Any {
 // masqRule masquerades DNATed connections of family f whose destination
 // and source are in the masq set.
 func masqRule(f *nftutil.Family) []expr.Any {
-	exprs := []expr.Any{
-		&expr.Ct{Key: expr.CtKeySTATUS, Register: 1},
-		&expr.Bitwise{
-			SourceRegister: 1, DestRegister: 1, Len: 4,
-			Mask: binaryutil.NativeEndian.PutUint32(ipsDstNAT), Xor: make([]byte, 4),
-		},
-		&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: make([]byte, 4)},
-	}
-	exprs = append(exprs, f.Match()...)
+	exprs := append(nftutil.MatchDNAT(), f.Match()...)
 	return append(exprs,
 		f.LoadDaddr(1),
 		f.LoadSaddr(nftutil.Reg(f.AddrLen)),

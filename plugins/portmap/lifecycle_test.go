@@ -438,3 +438,27 @@ func TestForeignRulesUntouched(t *testing.T) {
 	// The reference bridge has no GC: DEL releases c2's address.
 	c2.Del()
 }
+
+// TestStaleElementReplaced plants a DNAT element that no attachment
+// recorded, for a host port that an ADD then maps to its container, as a
+// crash between the ruleset and the state, or a hand, would leave it: the
+// kernel refuses to add an element whose key is there with another value,
+// so ADD replaces it, and the port reaches the new container.
+func TestStaleElementReplaced(t *testing.T) {
+	e := newEnv(t, plugintest.Ours, "pmstale")
+	l := e.Network(nfttest.Bridge{Name: "pmstale", Device: "cnipmsl", Subnets: []string{"10.96.0.0/24"}}, portmapConf(nil))
+	c0 := e.Add(l, "c0", mappings(pm("tcp", 9901, 80, "")))
+	if out, err := exec.Command("nft", "add", "element", "inet", tableName, "dnat4", "{ tcp . 9900 : 10.0.0.9 . 80 }").CombinedOutput(); err != nil {
+		t.Fatalf("planting the stale element: %v: %s", err, out)
+	}
+	c1 := e.Add(l, "c1", mappings(pm("tcp", 9900, 80, "")))
+	c1.Serve(80)
+	if got := answers("10.96.0.1:9900"); got != "c1" {
+		t.Errorf("port 9900 answered by %q, want c1", got)
+	}
+	if err := c1.Check(); err != nil {
+		t.Errorf("CHECK: %v", err)
+	}
+	c1.Del()
+	c0.Del()
+}

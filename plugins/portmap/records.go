@@ -7,15 +7,17 @@ import (
 	"github.com/cnictl/cnictl/plugins/internal/nftutil"
 )
 
-// records removes the mappings attachments installed, from the plugin's
-// own state: DEL needs neither the namespace, nor prevResult, nor the
-// replayed runtimeConfig, and deleting an attachment without mappings
-// succeeds.
+// records runs the verbs from the plugin's own state: ADD replaces the
+// mappings an attachment installed before, DEL needs neither the
+// namespace, nor prevResult, nor the replayed runtimeConfig, and deleting
+// an attachment without mappings succeeds. Mappings that ADD replaces go
+// as on DEL, their UDP flows with them.
 var records = nftutil.Records[record, *ruleset]{
-	Plugin:      pluginName,
-	Connect:     openRuleset,
-	Uninstall:   remove,
-	NotRecorded: errors.New("no port mappings are recorded"),
+	Plugin:       pluginName,
+	Connect:      openRuleset,
+	Uninstall:    remove,
+	NoPrevResult: errors.New("must be called as a chained plugin: no prevResult"),
+	NotRecorded:  errors.New("no port mappings are recorded"),
 }
 
 // remove uninstalls rec and flushes the conntrack entries of its UDP

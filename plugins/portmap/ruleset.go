@@ -12,28 +12,17 @@ import (
 )
 
 // ruleset changes cnictl's port mapping table over one netlink connection.
-type ruleset struct{ c *nftables.Conn }
+type ruleset struct{ *nftutil.Conn }
 
 // openRuleset connects to nftables in the current network namespace.
 func openRuleset() (*ruleset, error) {
-	c, err := nftables.New(nftables.AsLasting())
-	if err != nil {
-		return nil, fmt.Errorf("connecting to nftables: %w", err)
-	}
-	return &ruleset{c: c}, nil
+	return nftutil.ConnectAs(func(c *nftutil.Conn) *ruleset { return &ruleset{c} })
 }
-
-// Close closes the connection.
-func (r *ruleset) Close() { r.c.CloseLasting() }
 
 // rules returns the rules of a chain of the table; none if the chain or
 // the table does not exist.
 func (r *ruleset) rules(name string) ([]*nftables.Rule, error) {
-	rules, err := r.c.GetRules(table, chain(name))
-	if err != nil {
-		return nil, fmt.Errorf("listing rules of chain %s: %w", name, err)
-	}
-	return rules, nil
+	return r.Rules(table, name)
 }
 
 // present reports whether the table is there: hostports has rules from
@@ -52,20 +41,20 @@ func (r *ruleset) ensureBase() error {
 	if err != nil || ok {
 		return err
 	}
-	r.c.AddTable(table)
+	r.AddTable(table)
 	sets := append(groupMaps(""), masqSet(nftutil.IPv4), masqSet(nftutil.IPv6))
 	for _, s := range sets {
-		if err := r.c.AddSet(s, nil); err != nil {
+		if err := r.AddSet(s, nil); err != nil {
 			return fmt.Errorf("creating set %s: %w", s.Name, err)
 		}
 	}
 	for _, bc := range baseChains() {
-		r.c.AddChain(bc.chain)
+		r.AddChain(bc.chain)
 		for _, exprs := range bc.rules {
-			r.c.AddRule(&nftables.Rule{Table: table, Chain: bc.chain, Exprs: exprs})
+			r.AddRule(&nftables.Rule{Table: table, Chain: bc.chain, Exprs: exprs})
 		}
 	}
-	if err := r.c.Flush(); err != nil {
+	if err := r.Flush(); err != nil {
 		return fmt.Errorf("creating table %s: %w", tableName, err)
 	}
 	return nil
@@ -82,16 +71,16 @@ func (r *ruleset) ensureGroup(g group) error {
 		return err
 	}
 	for _, s := range groupMaps(g.id) {
-		if err := r.c.AddSet(s, nil); err != nil {
+		if err := r.AddSet(s, nil); err != nil {
 			return fmt.Errorf("creating map %s: %w", s.Name, err)
 		}
 	}
-	ch := r.c.AddChain(chain(groupChain(g.id)))
+	ch := r.AddChain(chain(groupChain(g.id)))
 	for _, exprs := range groupRules(g) {
-		r.c.AddRule(&nftables.Rule{Table: table, Chain: ch, Exprs: exprs})
+		r.AddRule(&nftables.Rule{Table: table, Chain: ch, Exprs: exprs})
 	}
-	r.c.InsertRule(jumpToGroup(g.id))
-	if err := r.c.Flush(); err != nil {
+	r.InsertRule(jumpToGroup(g.id))
+	if err := r.Flush(); err != nil {
 		return fmt.Errorf("creating chain %s for conditions %v %v: %w", groupChain(g.id), g.v4, g.v6, err)
 	}
 	return nil
@@ -106,26 +95,17 @@ func (r *ruleset) deleteGroup(id string) error {
 	comment := nftutil.RuleComment(id)
 	for _, rule := range rules {
 		if bytes.Equal(rule.UserData, comment) {
-			if err := r.c.DelRule(rule); err != nil {
+			if err := r.DelRule(rule); err != nil {
 				return fmt.Errorf("deleting the jump to chain %s: %w", groupChain(id), err)
 			}
 		}
 	}
-	r.c.DelChain(chain(groupChain(id)))
+	r.DelChain(chain(groupChain(id)))
 	for _, s := range groupMaps(id) {
-		r.c.DelSet(s)
+		r.DelSet(s)
 	}
-	if err := r.c.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
+	if err := r.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
 		return fmt.Errorf("deleting chain %s and its maps: %w", groupChain(id), err)
-	}
-	return nil
-}
-
-// deleteTable deletes the table; a missing table is no error.
-func (r *ruleset) deleteTable() error {
-	r.c.DelTable(table)
-	if err := r.c.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
-		return fmt.Errorf("deleting table %s: %w", tableName, err)
 	}
 	return nil
 }

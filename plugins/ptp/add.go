@@ -12,6 +12,7 @@ import (
 	"github.com/containernetworking/plugins/pkg/ns"
 
 	"github.com/cnictl/cnictl/plugins"
+	"github.com/cnictl/cnictl/plugins/internal/ifplugin"
 )
 
 // cmdAdd connects the container and prints the result at the
@@ -31,10 +32,9 @@ func cmdAdd(args *skel.CmdArgs) error {
 // add allocates the addresses, builds the veth pair and the routes and
 // sets up NAT. On failure it undoes whatever it did.
 func add(conf *netConf, args *skel.CmdArgs) (_ *current.Result, retErr error) {
-	r, err := ipam.ExecAdd(conf.IPAM.Type, args.StdinData)
-	if err != nil {
-		return nil, fmt.Errorf("IPAM plugin %q: %w", conf.IPAM.Type, err)
-	}
+	// Any failure from here on, the IPAM plugin's own ADD included,
+	// releases the addresses: an IPAM plugin may fail after allocating
+	// (SPEC.md, section 4, "Delegated plugin execution procedure").
 	defer func() {
 		if retErr == nil {
 			return
@@ -43,6 +43,10 @@ func add(conf *netConf, args *skel.CmdArgs) (_ *current.Result, retErr error) {
 			retErr = errors.Join(retErr, fmt.Errorf("releasing the addresses: IPAM plugin %q: %w", conf.IPAM.Type, err))
 		}
 	}()
+	r, err := ipam.ExecAdd(conf.IPAM.Type, args.StdinData)
+	if err != nil {
+		return nil, fmt.Errorf("IPAM plugin %q: %w", conf.IPAM.Type, err)
+	}
 	result, err := current.NewResultFromResult(r)
 	if err != nil {
 		return nil, fmt.Errorf("converting the IPAM result: %w", err)
@@ -80,7 +84,7 @@ func add(conf *netConf, args *skel.CmdArgs) (_ *current.Result, retErr error) {
 		}
 	}
 	// DNS settings of the configuration, if any, win over the IPAM's.
-	if dnsSet(conf.DNS) {
+	if ifplugin.DNSSet(conf.DNS) {
 		result.DNS = conf.DNS
 	}
 	return result, nil
@@ -98,9 +102,4 @@ func checkIPs(ips []*current.IPConfig) error {
 		}
 	}
 	return nil
-}
-
-// dnsSet reports whether the configuration sets any DNS field.
-func dnsSet(d types.DNS) bool {
-	return d.Nameservers != nil || d.Search != nil || d.Options != nil || d.Domain != ""
 }

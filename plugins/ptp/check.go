@@ -6,11 +6,11 @@ import (
 
 	"github.com/containernetworking/cni/pkg/skel"
 	current "github.com/containernetworking/cni/pkg/types/100"
-	"github.com/containernetworking/plugins/pkg/ip"
 	"github.com/containernetworking/plugins/pkg/ipam"
 	"github.com/containernetworking/plugins/pkg/ns"
 
 	"github.com/cnictl/cnictl/plugins"
+	"github.com/cnictl/cnictl/plugins/internal/ifplugin"
 )
 
 // cmdCheck verifies the attachment against prevResult: the IPAM plugin's
@@ -27,6 +27,7 @@ func cmdCheck(args *skel.CmdArgs) error {
 	return nil
 }
 
+// check does the work of CHECK.
 func check(conf *netConf, args *skel.CmdArgs) error {
 	netns, err := ns.GetNS(args.Netns)
 	if err != nil {
@@ -47,20 +48,8 @@ func check(conf *netConf, args *skel.CmdArgs) error {
 	if err != nil {
 		return err
 	}
-	err = netns.Do(func(ns.NetNS) error {
-		if err := checkVeth(cont); err != nil {
-			return fmt.Errorf("container interface: %w", err)
-		}
-		if err := ip.ValidateExpectedInterfaceIPs(args.IfName, result.IPs); err != nil {
-			return fmt.Errorf("container addresses: %w", err)
-		}
-		if err := ip.ValidateExpectedRoute(result.Routes); err != nil {
-			return fmt.Errorf("container routes: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("netns %s: %w", args.Netns, err)
+	if err := ifplugin.CheckContainer(netns, cont, result, checkVeth); err != nil {
+		return err
 	}
 	if err := checkVeth(host); err != nil {
 		return fmt.Errorf("host interface: %w", err)
@@ -77,19 +66,13 @@ func check(conf *netConf, args *skel.CmdArgs) error {
 // splitInterfaces finds in result the container interface of the
 // attachment and the host end of the pair.
 func splitInterfaces(result *current.Result, args *skel.CmdArgs) (cont, host *current.Interface, err error) {
+	if cont, err = ifplugin.ContainerInterface(result, args); err != nil {
+		return nil, nil, err
+	}
 	for _, intf := range result.Interfaces {
-		switch {
-		case intf.Name == args.IfName && intf.Sandbox == args.Netns:
-			cont = intf
-		case intf.Sandbox == "" && host == nil:
-			host = intf
+		if intf.Sandbox == "" {
+			return cont, intf, nil
 		}
 	}
-	if cont == nil {
-		return nil, nil, fmt.Errorf("prevResult has no interface %q in netns %s", args.IfName, args.Netns)
-	}
-	if host == nil {
-		return nil, nil, errors.New("prevResult has no host interface")
-	}
-	return cont, host, nil
+	return nil, nil, errors.New("prevResult has no host interface")
 }

@@ -14,7 +14,9 @@ import (
 )
 
 // cmdDel tears an attachment down. It succeeds when there is nothing left
-// to remove, also when the container's namespace is gone.
+// to remove, also when the container's namespace is gone (SPEC.md,
+// section 2, DEL: plugins complete DEL even if some resources are missing,
+// and accept multiple DELs).
 func cmdDel(args *skel.CmdArgs) error {
 	conf, err := loadConfig(args)
 	if err != nil {
@@ -29,14 +31,11 @@ func cmdDel(args *skel.CmdArgs) error {
 // del removes the NAT rules and the veth pair, each step whatever the
 // others did, then releases the addresses, but only once nothing routes
 // them any more, so that they are not handed out while still in use. A
-// failed DEL can be retried.
+// failed DEL can be retried. The NAT rules go according to the nat
+// package's record of the attachment, whatever ipMasq says now: the
+// configuration may have changed since ADD.
 func del(conf *netConf, args *skel.CmdArgs) error {
-	var errs []error
-	if conf.IPMasq {
-		errs = append(errs, teardownMasq(conf, args))
-	}
-	errs = append(errs, deletePair(conf, args))
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(teardownMasq(conf, args), deletePair(conf, args)); err != nil {
 		return fmt.Errorf("%w (addresses not released yet)", err)
 	}
 	if err := ipam.ExecDel(conf.IPAM.Type, args.StdinData); err != nil {

@@ -10,8 +10,10 @@ import (
 	"github.com/containernetworking/plugins/pkg/ipam"
 )
 
-// cmdGC hands GC to the IPAM plugin and removes the NAT rules of every
-// attachment of the network that is not in cni.dev/valid-attachments.
+// cmdGC hands GC to the IPAM plugin, as a plugin MUST forward GC to its
+// delegated plugins (SPEC.md, section 2, GC), and removes the NAT rules of
+// every attachment of the network that is not in
+// cni.dev/valid-attachments.
 func cmdGC(args *skel.CmdArgs) error {
 	conf, err := loadConfig(args)
 	if err != nil {
@@ -30,7 +32,8 @@ func cmdGC(args *skel.CmdArgs) error {
 	return nil
 }
 
-// cmdStatus hands STATUS to the IPAM plugin.
+// cmdStatus hands STATUS to the IPAM plugin, which ADD relies on (SPEC.md,
+// section 2, STATUS).
 func cmdStatus(args *skel.CmdArgs) error {
 	conf, err := loadConfig(args)
 	if err != nil {

@@ -3,7 +3,7 @@ package ptp_test
 import (
 	"testing"
 
-	"github.com/cnictl/cnictl/plugins/internal/nat"
+	"github.com/cnictl/cnictl/plugins/internal/nftutil"
 	"github.com/cnictl/cnictl/plugins/internal/plugintest"
 )
 
@@ -23,6 +23,6 @@ func newEnv(t *testing.T, which plugintest.Impl, networks ...string) *plugintest
 	t.Helper()
 	return plugintest.New(t, plugintest.Config{
 		Plugin: "ptp", Impl: which, Reference: []string{"host-local", "static"},
-		Networks: networks, Watch: []string{nat.StateDir()},
+		Networks: networks, Watch: []string{nftutil.StateDir("nat")},
 	})
 }

@@ -98,3 +98,22 @@ func TestGC(t *testing.T) {
 		t.Errorf("CHECK of the valid attachment after GC: %v", err)
 	}
 }
+
+// TestDelAfterIPMasqTurnedOff adds with ipMasq and deletes with the
+// network's configuration no longer setting it: DEL removes the
+// masquerading all the same, and with it the NAT table.
+func TestDelAfterIPMasqTurnedOff(t *testing.T) {
+	e := newEnv(t, plugintest.Ours, "ptp-unmasq")
+	masq := plugintest.Parse(t, masqNet)
+	rt, res := e.Attach(e.List("ptp-unmasq", "1.1.0", masq), "ctr-unmasq", e.Container("ptp-unmasq"))
+	plain := plugintest.Clone(masq)
+	plain["ipMasq"] = false
+	e.Del(e.List("ptp-unmasq", "1.1.0", plain), rt)
+	a := nat.Attachment{Network: "ptp-unmasq", ContainerID: "ctr-unmasq", IfName: "eth0"}
+	if err := nat.Check(a, []*net.IPNet{&asCurrent(t, res).IPs[0].Address}); err == nil {
+		t.Error("masquerading left after DEL")
+	}
+	if got := plugintest.Ruleset(t); got != "" {
+		t.Errorf("ruleset left after DEL:\n%s", got)
+	}
+}

@@ -11,13 +11,14 @@
 //
 // Over the reference, the host end has a name derived from the attachment,
 // so DEL finds and removes it, and its NAT, even when the container's
-// namespace is gone; DEL releases the addresses only once nothing routes
-// them any more, and removes a container interface only if it is a veth
-// into another namespace; a failed ADD removes everything it made; an IPAM
-// result without a gateway is refused; the IPv6 gateway addresses skip
-// duplicate address detection, being the same on every host end by design;
-// CHECK also verifies the host end and the NAT rules; and GC is delegated
-// to IPAM and to the nat package.
+// namespace is gone or the configuration no longer sets ipMasq; DEL
+// releases the addresses only once nothing routes them any more, and
+// removes a container interface only if it is a veth into another
+// namespace; a failed ADD removes everything it made; an IPAM result
+// without a gateway is refused; the IPv6 gateway addresses skip duplicate
+// address detection, being the same on every host end by design; CHECK
+// also verifies the host end and the NAT rules; and GC is delegated to
+// IPAM and to the nat package.
 package ptp
 
 import (

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	current "github.com/containernetworking/cni/pkg/types/100"
+	"github.com/containernetworking/plugins/pkg/netlinksafe"
 	"github.com/vishvananda/netlink"
 
 	"github.com/cnictl/cnictl/libcni"
@@ -103,7 +104,7 @@ func delAddrs(name string) error {
 	if err != nil {
 		return err
 	}
-	addrs, err := netlink.AddrList(link, netlink.FAMILY_ALL)
+	addrs, err := netlinksafe.AddrList(link, netlink.FAMILY_ALL)
 	if err != nil {
 		return err
 	}
@@ -115,4 +116,11 @@ func delAddrs(name string) error {
 		}
 	}
 	return nil
+}
+
+// TestIPAMAddFailureReleases fails ADD in an IPAM plugin that allocated
+// before failing: the plugin must run IPAM DEL before it fails too.
+func TestIPAMAddFailureReleases(t *testing.T) {
+	e := newEnv(t, plugintest.Ours)
+	plugintest.WantIPAMDelAfterFailedAdd(t, "ptp", e.Container("ptp-ipam-fail"), nil)
 }

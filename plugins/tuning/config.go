@@ -10,9 +10,9 @@ import (
 	"github.com/containernetworking/cni/pkg/skel"
 	"github.com/containernetworking/cni/pkg/types"
 	current "github.com/containernetworking/cni/pkg/types/100"
-	"github.com/containernetworking/cni/pkg/version"
 
 	"github.com/cnictl/cnictl/plugins"
+	"github.com/cnictl/cnictl/plugins/internal/macargs"
 )
 
 // defaultDataDir holds the backups when the configuration names no
@@ -59,12 +59,6 @@ type cniArgs struct {
 	TxQLen   *int    `json:"txQLen,omitempty"`
 }
 
-// envArgs are the CNI_ARGS the plugin reads.
-type envArgs struct {
-	types.CommonArgs
-	MAC types.UnmarshallableString `json:"mac,omitempty"`
-}
-
 // loadBase parses the part of the configuration that DEL and GC need.
 func loadBase(args *skel.CmdArgs) (*base, error) {
 	b := &base{}
@@ -99,18 +93,11 @@ func loadConfig(args *skel.CmdArgs) (*config, error) {
 
 // resolve applies the overrides and validates the configuration.
 func (c *config) resolve(args *skel.CmdArgs) error {
-	if args.Args != "" {
-		var e envArgs
-		if err := types.LoadArgs(args.Args, &e); err != nil {
-			return fmt.Errorf("parsing CNI_ARGS: %w", err)
-		}
-		if e.MAC != "" {
-			c.Mac = string(e.MAC)
-		}
+	mac, err := macargs.Pick(c.Mac, args.Args, c.RuntimeConfig.Mac)
+	if err != nil {
+		return err
 	}
-	if c.RuntimeConfig.Mac != "" {
-		c.Mac = c.RuntimeConfig.Mac
-	}
+	c.Mac = mac
 	if c.Args != nil && c.Args.CNI != nil {
 		c.applyArgs(c.Args.CNI)
 	}
@@ -173,17 +160,11 @@ func (c *config) changesLink() bool {
 	return c.Mac != "" || c.Mtu != 0 || c.Promisc || c.Allmulti != nil || c.TxQLen != nil
 }
 
-// prevResult returns prevResult in the current version.
+// prevResult returns prevResult in the current version; it is required.
 func (c *config) prevResult() (*current.Result, error) {
-	if c.RawPrevResult == nil {
-		return nil, errors.New("required prevResult missing")
+	result, err := plugins.PrevResult(&c.NetConf)
+	if err == nil && result == nil {
+		err = errors.New("required prevResult missing")
 	}
-	if err := version.ParsePrevResult(&c.NetConf); err != nil {
-		return nil, err
-	}
-	result, err := current.NewResultFromResult(c.PrevResult)
-	if err != nil {
-		return nil, fmt.Errorf("converting prevResult: %w", err)
-	}
-	return result, nil
+	return result, err
 }

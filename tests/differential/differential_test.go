@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/containernetworking/cni/pkg/version"
+	"github.com/containernetworking/plugins/pkg/netlinksafe"
 	"github.com/vishvananda/netlink"
 
 	"github.com/cnictl/cnictl/internal/hermetic"
@@ -301,7 +302,7 @@ func removeLink(name string) {
 
 // removeBridges deletes every bridge of the private namespace.
 func removeBridges(t *testing.T) {
-	links, err := netlink.LinkList()
+	links, err := netlinksafe.LinkList()
 	if err != nil {
 		t.Fatal(err)
 	}

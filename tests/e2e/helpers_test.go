@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/containernetworking/plugins/pkg/netlinksafe"
 	"github.com/vishvananda/netlink"
 
 	"github.com/cnictl/cnictl/internal/hermetic"
@@ -383,7 +384,7 @@ func hostVeths(t *testing.T) []string { return hostLinks(t, "veth") }
 // hostLinks lists the devices of kind typ in the test's (host) namespace.
 func hostLinks(t *testing.T, typ string) []string {
 	t.Helper()
-	links, err := netlink.LinkList()
+	links, err := netlinksafe.LinkList()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"github.com/google/nftables/expr"
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/cnictl/cnictl/plugins/internal/nftutil"
 )
 
 // check verifies that the postrouting chain and the chains of entries hold
@@ -21,19 +23,20 @@ func (r *ruleset) check(entries []entry) error {
 			return err
 		}
 	}
-	for _, f := range families {
+	for _, f := range nftutil.Families {
 		var want []entry
 		for _, e := range entries {
-			if familyOf(e.addr) == f {
+			if nftutil.FamilyOf(e.addr) == f {
 				want = append(want, e)
 			}
 		}
 		if len(want) == 0 {
 			continue
 		}
-		elems, err := r.c.GetSetElements(f.set())
+		m := masqMap(f)
+		elems, err := r.GetSetElements(m)
 		if err != nil {
-			return fmt.Errorf("listing map %s: %w", f.mapName, err)
+			return fmt.Errorf("listing map %s: %w", m.Name, err)
 		}
 		values := map[string][]byte{}
 		for _, el := range elems {
@@ -42,14 +45,14 @@ func (r *ruleset) check(entries []entry) error {
 		for _, e := range want {
 			val, ok := values[string(e.addr)]
 			if !ok {
-				return fmt.Errorf("address %s is missing from map %s", e.addr, f.mapName)
+				return fmt.Errorf("address %s is missing from map %s", e.addr, m.Name)
 			}
 			v, err := decodeVerdict(val)
 			if err != nil {
-				return fmt.Errorf("address %s in map %s: %w", e.addr, f.mapName, err)
+				return fmt.Errorf("address %s in map %s: %w", e.addr, m.Name, err)
 			}
 			if v.Kind != expr.VerdictJump || v.Chain != e.chain {
-				return fmt.Errorf("address %s maps to %+v in map %s, expected a jump to chain %s", e.addr, *v, f.mapName, e.chain)
+				return fmt.Errorf("address %s maps to %+v in map %s, expected a jump to chain %s", e.addr, *v, m.Name, e.chain)
 			}
 		}
 	}

@@ -10,24 +10,24 @@ import (
 	"testing"
 )
 
-// envHelper makes the test binary run one operation of this package and
-// exit, as a plugin process would: "setup" or "teardown" of the attachment
-// named by envHelperArgs.
+// envChildOp makes the test binary a child process that runs one operation
+// of this package and exits, as a plugin process would: "setup" or
+// "teardown" of the attachment named by envChildArgs.
 const (
-	envHelper     = "CNICTL_NAT_TEST_HELPER"
-	envHelperArgs = "CNICTL_NAT_TEST_HELPER_ARGS"
+	envChildOp   = "CNICTL_NAT_TEST_CHILD_OP"
+	envChildArgs = "CNICTL_NAT_TEST_CHILD_ARGS"
 )
 
-// helperMain runs the helper operation and returns the exit code.
-func helperMain() int {
+// childMain runs the child process's operation and returns its exit code.
+func childMain() int {
 	var a Attachment
 	var addr string
-	if _, err := fmt.Sscan(os.Getenv(envHelperArgs), &a.Network, &a.ContainerID, &a.IfName, &addr); err != nil {
+	if _, err := fmt.Sscan(os.Getenv(envChildArgs), &a.Network, &a.ContainerID, &a.IfName, &addr); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
 	var err error
-	switch os.Getenv(envHelper) {
+	switch os.Getenv(envChildOp) {
 	case "setup":
 		var ipn *net.IPNet
 		var ip net.IP
@@ -39,7 +39,7 @@ func helperMain() int {
 	case "teardown":
 		err = Teardown(a)
 	default:
-		err = fmt.Errorf("unknown helper operation %q", os.Getenv(envHelper))
+		err = fmt.Errorf("unknown child operation %q", os.Getenv(envChildOp))
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -48,17 +48,17 @@ func helperMain() int {
 	return 0
 }
 
-// runHelper runs one operation in a process of its own.
-func runHelper(op string, a Attachment, addr string) error {
+// runChild runs one operation in a child process.
+func runChild(op string, a Attachment, addr string) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
 	cmd := exec.Command(self)
-	cmd.Env = append(os.Environ(), envHelper+"="+op,
-		envHelperArgs+"="+fmt.Sprintf("%s %s %s %s", a.Network, a.ContainerID, a.IfName, addr))
+	cmd.Env = append(os.Environ(), envChildOp+"="+op,
+		envChildArgs+"="+fmt.Sprintf("%s %s %s %s", a.Network, a.ContainerID, a.IfName, addr))
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("helper %s %s: %v: %s", op, a, err, out)
+		return fmt.Errorf("child process %s %s: %v: %s", op, a, err, out)
 	}
 	return nil
 }
@@ -91,7 +91,7 @@ func TestConcurrentSetupTeardown(t *testing.T) {
 			wg.Go(func() {
 				switch {
 				case !j.inProc:
-					errs <- runHelper(op, j.a, j.addr)
+					errs <- runChild(op, j.a, j.addr)
 				case op == "setup":
 					errs <- Setup(j.a, cidrs(t, j.addr))
 				default:

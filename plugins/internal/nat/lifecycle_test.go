@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/containernetworking/cni/pkg/types"
+
+	"github.com/cnictl/cnictl/plugins/internal/nftutil"
 )
 
 // mustSetup sets up each attachment with the address addr(i).
@@ -349,7 +351,36 @@ func TestInvalidInput(t *testing.T) {
 	if err := GC("a/b", nil); err == nil {
 		t.Error("GC of network a/b succeeded")
 	}
-	if _, err := os.Stat(StateDir()); !os.IsNotExist(err) {
+	if _, err := os.Stat(nftutil.StateDir(stateName)); !os.IsNotExist(err) {
 		t.Errorf("rejected calls created the state directory (%v)", err)
 	}
+}
+
+// TestStaleElementReplaced plants a map element that no attachment
+// recorded for an address, jumping to another network's chain, as a crash
+// between the ruleset and the state, or a hand, would leave it: the kernel
+// refuses to add an element whose key is there with another value, so
+// Setup replaces it.
+func TestStaleElementReplaced(t *testing.T) {
+	root := newEnv(t)
+	a := Attachment{Network: "net1", ContainerID: "c1", IfName: "eth0"}
+	b := Attachment{Network: "net2", ContainerID: "c2", IfName: "eth0"}
+	if err := Setup(a, cidrs(t, "10.66.0.2/24")); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("nft", "add", "element", "inet", tableName, "masq4", "{ 10.77.0.2 : jump masq-net1-10.66.0.0/24 }").CombinedOutput(); err != nil {
+		t.Fatalf("planting the stale element: %v: %s", err, out)
+	}
+	ips := cidrs(t, "10.77.0.2/24")
+	if err := Setup(b, ips); err != nil {
+		t.Fatal(err)
+	}
+	if got := listRuleset(t).Elements["masq4"]["10.77.0.2"]; got != "masq-net2-10.77.0.0/24" {
+		t.Errorf("10.77.0.2 jumps to %q, want masq-net2-10.77.0.0/24", got)
+	}
+	if err := Check(b, ips); err != nil {
+		t.Error(err)
+	}
+	mustTeardown(t, []Attachment{a, b})
+	wantGone(t, root)
 }

@@ -13,8 +13,8 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv(envHelper) != "" {
-		os.Exit(helperMain())
+	if os.Getenv(envChildOp) != "" {
+		os.Exit(childMain())
 	}
 	plugintest.Main(m)
 }

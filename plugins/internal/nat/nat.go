@@ -20,12 +20,7 @@ func Setup(a Attachment, ips []*net.IPNet) error {
 	if err != nil {
 		return fmt.Errorf("nat: setting up %s: %w", a, err)
 	}
-	err = withStore(true, func(s *store) error {
-		r, err := openRuleset()
-		if err != nil {
-			return err
-		}
-		defer r.close()
+	err = withStore(true, func(s *store, r *ruleset) error {
 		return setup(s, r, a, entries)
 	})
 	if err != nil {
@@ -40,16 +35,11 @@ func Teardown(a Attachment) error {
 	if err := a.Validate(); err != nil {
 		return fmt.Errorf("nat: tearing down %s: %w", a, err)
 	}
-	err := withStore(false, func(s *store) error {
+	err := withStore(false, func(s *store, r *ruleset) error {
 		rec, err := s.read(a)
 		if err != nil || rec == nil {
 			return err
 		}
-		r, err := openRuleset()
-		if err != nil {
-			return err
-		}
-		defer r.close()
 		return teardown(s, r, rec)
 	})
 	if err != nil && !errors.Is(err, nftutil.ErrNoState) {
@@ -64,7 +54,7 @@ func Check(a Attachment, ips []*net.IPNet) error {
 	if err != nil {
 		return fmt.Errorf("nat: checking %s: %w", a, err)
 	}
-	err = withStore(false, func(s *store) error {
+	err = withStore(false, func(s *store, r *ruleset) error {
 		rec, err := s.read(a)
 		if err != nil {
 			return err
@@ -87,11 +77,6 @@ func Check(a Attachment, ips []*net.IPNet) error {
 				return fmt.Errorf("address %s: its map element belongs to %s", e.addr, owner)
 			}
 		}
-		r, err := openRuleset()
-		if err != nil {
-			return err
-		}
-		defer r.close()
 		return r.check(entries)
 	})
 	if errors.Is(err, nftutil.ErrNoState) {
@@ -108,16 +93,11 @@ func GC(network string, valid []types.GCAttachment) error {
 	if err := nftutil.ValidateNetwork(network); err != nil {
 		return fmt.Errorf("nat: garbage collecting network %q: %w", network, err)
 	}
-	err := withStore(false, func(s *store) error {
+	err := withStore(false, func(s *store, r *ruleset) error {
 		recs, err := s.list(network)
 		if err != nil || len(recs) == 0 {
 			return err
 		}
-		r, err := openRuleset()
-		if err != nil {
-			return err
-		}
-		defer r.close()
 		// One batch for all: each batch that deletes elements costs the
 		// kernel an RCU grace period.
 		var gone []*record
@@ -190,7 +170,7 @@ func setup(s *store, r *ruleset, a Attachment, entries []entry) error {
 		return err
 	}
 	// Addresses claimed by another attachment have its element: replace it.
-	var fresh, taken []entry
+	var taken []entry
 	for _, e := range entries {
 		owner, ok, err := s.owner(e.addr)
 		if err != nil {
@@ -198,8 +178,6 @@ func setup(s *store, r *ruleset, a Attachment, entries []entry) error {
 		}
 		if ok && owner != a {
 			taken = append(taken, e)
-		} else {
-			fresh = append(fresh, e)
 		}
 	}
 	if err := s.write(newRecord(a, entries)); err != nil {
@@ -213,7 +191,7 @@ func setup(s *store, r *ruleset, a Attachment, entries []entry) error {
 	if err := r.ensure(entries); err != nil {
 		return err
 	}
-	if err := r.putElements(fresh, taken, a.Comment()); err != nil {
+	if err := r.putElements(entries, taken, a.Comment()); err != nil {
 		return err
 	}
 	if err := r.remove(dropped, left); err != nil {

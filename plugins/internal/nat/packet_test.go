@@ -3,6 +3,7 @@ package nat
 import (
 	"testing"
 
+	"github.com/containernetworking/plugins/pkg/netlinksafe"
 	"github.com/vishvananda/netlink"
 
 	"github.com/cnictl/cnictl/netnsmgr"
@@ -24,7 +25,7 @@ func newContainer(t *testing.T, hostIf, hostCIDR, contCIDR string) string {
 		if err := plugintest.Configure("eth0", cont); err != nil {
 			return err
 		}
-		link, err := netlink.LinkByName("eth0")
+		link, err := netlinksafe.LinkByName("eth0")
 		if err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package nat
 import (
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/google/nftables"
 	"golang.org/x/sys/unix"
@@ -52,16 +51,16 @@ func (r *ruleset) remove(owned, entries []entry) error {
 		left--
 	}
 	if left == 0 {
-		r.c.DelTable(table)
+		r.DelTable(table)
 	} else {
-		if err := r.queueDeleteElements(owned); err != nil {
+		if err := r.QueueElems(delOps(owned)); err != nil {
 			return err
 		}
 		for _, c := range drop {
-			r.c.DelChain(&nftables.Chain{Table: table, Name: c})
+			r.DelChain(&nftables.Chain{Table: table, Name: c})
 		}
 	}
-	err = r.c.Flush()
+	err = r.Flush()
 	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EBUSY) {
 		return r.removeSlowly(owned, entries)
 	}
@@ -74,13 +73,8 @@ func (r *ruleset) remove(owned, entries []entry) error {
 // removeSlowly does what remove does one step at a time, tolerating
 // elements and chains that are already gone.
 func (r *ruleset) removeSlowly(owned, entries []entry) error {
-	for _, e := range owned {
-		if err := r.queueDeleteElements([]entry{e}); err != nil {
-			return err
-		}
-		if err := r.c.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
-			return fmt.Errorf("deleting map element of %s: %w", e.addr, err)
-		}
+	if err := r.ApplyElems(delOps(owned)); err != nil {
+		return err
 	}
 	for _, c := range distinctChains(entries) {
 		unused, err := r.unusedAfter(c, 0)
@@ -90,8 +84,8 @@ func (r *ruleset) removeSlowly(owned, entries []entry) error {
 		if !unused {
 			continue
 		}
-		r.c.DelChain(&nftables.Chain{Table: table, Name: c})
-		if err := r.c.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
+		r.DelChain(&nftables.Chain{Table: table, Name: c})
+		if err := r.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
 			return fmt.Errorf("deleting chain %s: %w", c, err)
 		}
 	}
@@ -103,41 +97,13 @@ func (r *ruleset) removeSlowly(owned, entries []entry) error {
 	if len(chains) > 0 {
 		return nil
 	}
-	r.c.DelTable(table)
-	if err := r.c.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
-		return fmt.Errorf("deleting table %s: %w", tableName, err)
-	}
-	return nil
-}
-
-// maxElemsPerMsg bounds the elements of one netlink message, so that a GC
-// of thousands of attachments neither sends a message too large nor
-// receives more acknowledgements than the socket buffer holds.
-const maxElemsPerMsg = 256
-
-// queueDeleteElements queues the deletion of the map elements of entries,
-// a few messages per family.
-func (r *ruleset) queueDeleteElements(entries []entry) error {
-	for _, f := range families {
-		var keys []nftables.SetElement
-		for _, e := range entries {
-			if familyOf(e.addr) == f {
-				keys = append(keys, nftables.SetElement{Key: e.addr})
-			}
-		}
-		for chunk := range slices.Chunk(keys, maxElemsPerMsg) {
-			if err := r.c.SetDeleteElements(f.set(), chunk); err != nil {
-				return fmt.Errorf("deleting elements of map %s: %w", f.mapName, err)
-			}
-		}
-	}
-	return nil
+	return r.DeleteTable(table)
 }
 
 // chains returns the names of the table's chains; none if there is no
 // table.
 func (r *ruleset) chains() (map[string]bool, error) {
-	all, err := r.c.ListChainsOfTableFamily(table.Family)
+	all, err := r.ListChainsOfTableFamily(table.Family)
 	if err != nil {
 		return nil, fmt.Errorf("listing chains: %w", err)
 	}

@@ -5,7 +5,8 @@ import (
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
-	"golang.org/x/sys/unix"
+
+	"github.com/cnictl/cnictl/plugins/internal/nftutil"
 )
 
 // tableName is the name of cnictl's NAT table, in the inet family.
@@ -17,78 +18,38 @@ const baseChainName = "postrouting"
 // table is cnictl's NAT table.
 var table = &nftables.Table{Family: nftables.TableFamilyINet, Name: tableName}
 
-// family holds what differs between IPv4 and IPv6.
-type family struct {
-	proto   byte
-	mapName string
-	keyType nftables.SetDatatype
-	// saddr and daddr are the offsets of the addresses in the network
-	// header, addrLen their length.
-	saddr, daddr, addrLen uint32
-	// multicast are the destinations never masqueraded.
-	multicast *net.IPNet
-	// setID names the map within a batch that creates it.
-	setID uint32
+// multicast are the destinations never masqueraded, by family.
+var multicast = map[*nftutil.Family]*net.IPNet{
+	nftutil.IPv4: {IP: net.IPv4(224, 0, 0, 0).To4(), Mask: net.CIDRMask(4, 32)},
+	nftutil.IPv6: {IP: net.ParseIP("ff00::"), Mask: net.CIDRMask(8, 128)},
 }
 
-var (
-	ipv4 = &family{
-		proto: unix.NFPROTO_IPV4, mapName: "masq4", keyType: nftables.TypeIPAddr,
-		saddr: 12, daddr: 16, addrLen: net.IPv4len,
-		multicast: &net.IPNet{IP: net.IPv4(224, 0, 0, 0).To4(), Mask: net.CIDRMask(4, 32)},
-		setID:     1,
+// masqMap is the verdict map of family f from container address to chain.
+// A new value each time: nftables.Conn writes to the sets it is given.
+func masqMap(f *nftutil.Family) *nftables.Set {
+	// The ID names the map within the batch that creates it.
+	id := uint32(1)
+	if f == nftutil.IPv6 {
+		id = 2
 	}
-	ipv6 = &family{
-		proto: unix.NFPROTO_IPV6, mapName: "masq6", keyType: nftables.TypeIP6Addr,
-		saddr: 8, daddr: 24, addrLen: net.IPv6len,
-		multicast: &net.IPNet{IP: net.ParseIP("ff00::"), Mask: net.CIDRMask(8, 128)},
-		setID:     2,
-	}
-	families = []*family{ipv4, ipv6}
-)
-
-// familyOf returns the family of a 4- or 16-byte address.
-func familyOf(addr net.IP) *family {
-	if len(addr) == net.IPv4len {
-		return ipv4
-	}
-	return ipv6
-}
-
-// set is the family's verdict map from container address to chain. A new
-// value each time: nftables.Conn writes to the sets it is given.
-func (f *family) set() *nftables.Set {
 	return &nftables.Set{
-		Table: table, ID: f.setID, Name: f.mapName,
-		IsMap: true, KeyType: f.keyType, DataType: nftables.TypeVerdict,
+		Table: table, ID: id, Name: "masq" + f.Suffix,
+		IsMap: true, KeyType: f.AddrType, DataType: nftables.TypeVerdict,
 	}
 }
 
 // matchDaddr matches packets of family f to destinations in subnet.
-func (f *family) matchDaddr(subnet *net.IPNet) []expr.Any {
-	exprs := []expr.Any{
-		&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{f.proto}},
-		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: f.daddr, Len: f.addrLen},
-	}
-	if ones, bits := subnet.Mask.Size(); ones < bits {
-		exprs = append(exprs, &expr.Bitwise{
-			SourceRegister: 1, DestRegister: 1, Len: f.addrLen,
-			Mask: []byte(subnet.Mask), Xor: make([]byte, f.addrLen),
-		})
-	}
-	return append(exprs, &expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte(subnet.IP)})
+func matchDaddr(f *nftutil.Family, subnet *net.IPNet) []expr.Any {
+	exprs := append(f.Match(), f.LoadDaddr(1))
+	return append(exprs, f.ComparePrefix(subnet, expr.CmpOpEq)...)
 }
 
 // vmap sends packets of family f to the verdict its map holds for their
 // source address.
-func (f *family) vmap() []expr.Any {
-	return []expr.Any{
-		&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{f.proto}},
-		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: f.saddr, Len: f.addrLen},
-		&expr.Lookup{SourceRegister: 1, IsDestRegSet: true, SetName: f.mapName, SetID: f.setID},
-	}
+func vmap(f *nftutil.Family) []expr.Any {
+	m := masqMap(f)
+	return append(f.Match(), f.LoadSaddr(1),
+		&expr.Lookup{SourceRegister: 1, IsDestRegSet: true, SetName: m.Name, SetID: m.ID})
 }
 
 // ret is the return verdict.
@@ -96,19 +57,21 @@ func ret() expr.Any { return &expr.Verdict{Kind: expr.VerdictReturn} }
 
 // baseRules are the rules of the postrouting chain.
 func baseRules() [][]expr.Any {
-	return [][]expr.Any{
-		append(ipv4.matchDaddr(ipv4.multicast), ret()),
-		append(ipv6.matchDaddr(ipv6.multicast), ret()),
-		ipv4.vmap(),
-		ipv6.vmap(),
+	var rules [][]expr.Any
+	for _, f := range nftutil.Families {
+		rules = append(rules, append(matchDaddr(f, multicast[f]), ret()))
 	}
+	for _, f := range nftutil.Families {
+		rules = append(rules, vmap(f))
+	}
+	return rules
 }
 
 // chainRules are the rules of an entry's chain: leave its own subnet
 // alone, masquerade the rest.
 func chainRules(e entry) [][]expr.Any {
 	return [][]expr.Any{
-		append(familyOf(e.addr).matchDaddr(e.subnet), ret()),
+		append(matchDaddr(nftutil.FamilyOf(e.addr), e.subnet), ret()),
 		{&expr.Masq{}},
 	}
 }
@@ -120,4 +83,18 @@ func element(e entry, comment string) nftables.SetElement {
 		VerdictData: &expr.Verdict{Kind: expr.VerdictJump, Chain: e.chain},
 		Comment:     comment,
 	}
+}
+
+// addOp adds the map element of e.
+func addOp(e entry, comment string) nftutil.ElemOp {
+	return nftutil.ElemOp{Set: masqMap(nftutil.FamilyOf(e.addr)), Elem: element(e, comment), What: "address " + e.addr.String()}
+}
+
+// delOps delete the map elements of entries.
+func delOps(entries []entry) []nftutil.ElemOp {
+	ops := make([]nftutil.ElemOp, len(entries))
+	for i, e := range entries {
+		ops[i] = nftutil.ElemOp{Del: true, Set: masqMap(nftutil.FamilyOf(e.addr)), Elem: nftables.SetElement{Key: e.addr}, What: "address " + e.addr.String()}
+	}
+	return ops
 }

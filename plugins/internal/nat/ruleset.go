@@ -1,44 +1,33 @@
 package nat
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
-	"golang.org/x/sys/unix"
+
+	"github.com/cnictl/cnictl/plugins/internal/nftutil"
 )
 
 // ruleset changes cnictl's NAT table over one netlink connection.
-type ruleset struct{ c *nftables.Conn }
+type ruleset struct{ *nftutil.Conn }
 
 // openRuleset connects to nftables in the current network namespace.
 func openRuleset() (*ruleset, error) {
-	c, err := nftables.New(nftables.AsLasting())
-	if err != nil {
-		return nil, fmt.Errorf("connecting to nftables: %w", err)
-	}
-	return &ruleset{c: c}, nil
+	return nftutil.ConnectAs(func(c *nftutil.Conn) *ruleset { return &ruleset{c} })
 }
-
-// close closes the connection.
-func (r *ruleset) close() { r.c.CloseLasting() }
 
 // rules returns the rules of a chain of the table; none if the chain
 // or the table does not exist.
 func (r *ruleset) rules(chain string) ([]*nftables.Rule, error) {
-	rules, err := r.c.GetRules(table, &nftables.Chain{Table: table, Name: chain})
-	if err != nil {
-		return nil, fmt.Errorf("listing rules of chain %s: %w", chain, err)
-	}
-	return rules, nil
+	return r.Rules(table, chain)
 }
 
 // addChain queues the creation of a chain with its rules.
 func (r *ruleset) addChain(ch *nftables.Chain, rules [][]expr.Any) {
-	r.c.AddChain(ch)
+	r.AddChain(ch)
 	for _, exprs := range rules {
-		r.c.AddRule(&nftables.Rule{Table: table, Chain: ch, Exprs: exprs})
+		r.AddRule(&nftables.Rule{Table: table, Chain: ch, Exprs: exprs})
 	}
 }
 
@@ -53,10 +42,11 @@ func (r *ruleset) ensure(entries []entry) error {
 	}
 	created := len(base) == 0
 	if created {
-		r.c.AddTable(table)
-		for _, f := range families {
-			if err := r.c.AddSet(f.set(), nil); err != nil {
-				return fmt.Errorf("creating map %s: %w", f.mapName, err)
+		r.AddTable(table)
+		for _, f := range nftutil.Families {
+			m := masqMap(f)
+			if err := r.AddSet(m, nil); err != nil {
+				return fmt.Errorf("creating map %s: %w", m.Name, err)
 			}
 		}
 		r.addChain(&nftables.Chain{
@@ -81,66 +71,21 @@ func (r *ruleset) ensure(entries []entry) error {
 		}
 		r.addChain(&nftables.Chain{Table: table, Name: e.chain}, chainRules(e))
 	}
-	if err := r.c.Flush(); err != nil {
+	if err := r.Flush(); err != nil {
 		return fmt.Errorf("creating table %s and its chains: %w", tableName, err)
 	}
 	return nil
 }
 
-// putElements maps the address of each entry to its chain. An address
-// mapped to another chain, or claimed by another attachment (so that its
-// element bears another comment), is replaced.
-func (r *ruleset) putElements(fresh, taken []entry, comment string) error {
-	for _, f := range families {
-		var elems []nftables.SetElement
-		for _, e := range fresh {
-			if familyOf(e.addr) == f {
-				elems = append(elems, element(e, comment))
-			}
-		}
-		if len(elems) > 0 {
-			if err := r.c.SetAddElements(f.set(), elems); err != nil {
-				return fmt.Errorf("adding elements to map %s: %w", f.mapName, err)
-			}
-		}
+// putElements maps the address of each entry to its chain, with comment.
+// An address that maps to another chain is replaced (nftutil's
+// Conn.ApplyElems does that), and so is one that taken lists, claimed by
+// another attachment: its element maps to the right chain, maybe, but
+// bears the other attachment's comment.
+func (r *ruleset) putElements(entries, taken []entry, comment string) error {
+	ops := delOps(taken)
+	for _, e := range entries {
+		ops = append(ops, addOp(e, comment))
 	}
-	err := r.c.Flush()
-	if errors.Is(err, unix.EEXIST) {
-		// Some address maps to another chain already: the batch did
-		// nothing, so replace each address.
-		taken, err = append(taken, fresh...), nil
-	}
-	if err != nil {
-		return fmt.Errorf("adding map elements: %w", err)
-	}
-	for _, e := range taken {
-		if err := r.replace(e, comment); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// replace maps the address of e to its chain, whatever it mapped to.
-func (r *ruleset) replace(e entry, comment string) error {
-	set := familyOf(e.addr).set()
-	elem := []nftables.SetElement{element(e, comment)}
-	if err := r.c.SetDeleteElements(set, []nftables.SetElement{{Key: e.addr}}); err != nil {
-		return fmt.Errorf("replacing map element of %s: %w", e.addr, err)
-	}
-	if err := r.c.SetAddElements(set, elem); err != nil {
-		return fmt.Errorf("replacing map element of %s: %w", e.addr, err)
-	}
-	err := r.c.Flush()
-	if errors.Is(err, unix.ENOENT) {
-		// Nothing to replace after all.
-		if err := r.c.SetAddElements(set, elem); err != nil {
-			return fmt.Errorf("adding map element of %s: %w", e.addr, err)
-		}
-		err = r.c.Flush()
-	}
-	if err != nil {
-		return fmt.Errorf("mapping %s to chain %s: %w", e.addr, e.chain, err)
-	}
-	return nil
+	return r.ApplyElems(ops)
 }

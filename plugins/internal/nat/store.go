@@ -8,23 +8,19 @@ import (
 	"github.com/cnictl/cnictl/plugins/internal/nftutil"
 )
 
-// StateDir returns the directory holding this package's state: nat in
-// cnictl's state directory (see nftutil.StateDir).
-func StateDir() string { return nftutil.StateDir("nat") }
+// stateName names this package's state directory within cnictl's.
+const stateName = "nat"
 
 // store is the state directory, locked.
 type store struct{ *nftutil.Store }
 
 // withStore runs fn with the state directory locked against every other
-// process and goroutine. Without create, a missing directory is
-// nftutil.ErrNoState.
-func withStore(create bool, fn func(*store) error) error {
-	s, err := nftutil.Open(StateDir(), create)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	return fn(&store{s})
+// process and goroutine, and a connection to nftables. Without create, a
+// missing directory is nftutil.ErrNoState.
+func withStore(create bool, fn func(s *store, r *ruleset) error) error {
+	return nftutil.Locked(stateName, create, openRuleset, func(s *nftutil.Store, r *ruleset) error {
+		return fn(&store{s}, r)
+	})
 }
 
 // record is the state file of one attachment.

@@ -2,8 +2,11 @@ package nftutil
 
 import (
 	"fmt"
-	"regexp"
-	"strings"
+
+	"github.com/containernetworking/cni/pkg/skel"
+	"github.com/containernetworking/cni/pkg/utils"
+
+	"github.com/cnictl/cnictl/plugins"
 )
 
 // Attachment identifies one container interface on one network.
@@ -13,55 +16,46 @@ type Attachment struct {
 	IfName      string `json:"ifName"`
 }
 
-// String names the attachment in messages.
-func (a Attachment) String() string {
-	return fmt.Sprintf("network %q, container %q, ifname %q", a.Network, a.ContainerID, a.IfName)
+// AttachmentOf is the attachment a command on network is about.
+func AttachmentOf(network string, args *skel.CmdArgs) Attachment {
+	return Attachment{Network: network, ContainerID: args.ContainerID, IfName: args.IfName}
 }
 
-// maxComment bounds the comments cnictl puts on nftables objects (the kernel
-// takes 256 bytes of user data, type and length included).
-const maxComment = 200
+// String names the attachment in messages, as plugins.Describe does.
+func (a Attachment) String() string {
+	return plugins.Describe(a.Network, &skel.CmdArgs{ContainerID: a.ContainerID, IfName: a.IfName})
+}
 
 // Comment is the comment of the attachment's set and map elements, for
 // people reading `nft list ruleset`.
 func (a Attachment) Comment() string {
-	c := a.Network + " " + a.ContainerID + " " + a.IfName
-	if len(c) > maxComment {
-		c = c[:maxComment]
-	}
-	return c
+	return truncate(a.Network + " " + a.ContainerID + " " + a.IfName)
 }
 
 // fileName names the attachment's files within its network: container IDs
 // and interface names never hold ':'.
 func (a Attachment) fileName() string { return a.ContainerID + ":" + a.IfName }
 
-// idPattern is what the CNI specification allows in network names and
-// container IDs.
-var idPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`)
-
-// ValidateNetwork checks a network name against the CNI specification; a
-// valid name is safe as a file name.
+// ValidateNetwork checks a network name against the CNI specification, as
+// libcni does; a valid name is safe as a file name.
 func ValidateNetwork(name string) error {
-	if !idPattern.MatchString(name) {
-		return fmt.Errorf("invalid network name %q: it must start with a letter or digit and hold only letters, digits, '_', '.' and '-'", name)
+	if err := utils.ValidateNetworkName(name); err != nil {
+		return fmt.Errorf("invalid network name %q: %w", name, err)
 	}
 	return nil
 }
 
 // Validate checks the attachment's identifiers against the CNI
-// specification, which keeps them safe in file names.
+// specification, as libcni does, which keeps them safe in file names.
 func (a Attachment) Validate() error {
 	if err := ValidateNetwork(a.Network); err != nil {
 		return err
 	}
-	if !idPattern.MatchString(a.ContainerID) {
-		return fmt.Errorf("invalid container ID %q: it must start with a letter or digit and hold only letters, digits, '_', '.' and '-'", a.ContainerID)
+	if err := utils.ValidateContainerID(a.ContainerID); err != nil {
+		return fmt.Errorf("invalid container ID %q: %w", a.ContainerID, err)
 	}
-	switch {
-	case a.IfName == "", a.IfName == ".", a.IfName == "..", len(a.IfName) > 15,
-		strings.ContainsAny(a.IfName, "/: \t\n\v\f\r\x00"):
-		return fmt.Errorf("invalid ifname %q", a.IfName)
+	if err := utils.ValidateInterfaceName(a.IfName); err != nil {
+		return fmt.Errorf("invalid ifname %q: %w", a.IfName, err)
 	}
 	return nil
 }

@@ -1,13 +1,26 @@
 // Package nftutil holds what cnictl's portmap and firewall plugins share,
-// and with them package nat (the ipMasq of the bridge and ptp plugins):
-// the identity of an attachment, a locked state directory that records what
-// each attachment installed (so that DEL and GC need neither the container's
-// namespace nor its previous result), the DEL, GC and CHECK that run from
-// those records (Records), builders for the nftables expressions both
-// plugins use, batched set updates that survive a ruleset that drifted from
-// the state, and the few netlink requests github.com/google/nftables lacks.
-// The plugins program nftables over netlink; nothing here runs nft or
-// iptables.
+// and with them package nat (the ipMasq of the bridge and ptp plugins) and
+// the bridge plugin's MAC spoof check: the identity of an attachment, a
+// locked state directory that records what each attachment installed (so
+// that DEL and GC need neither the container's namespace nor its previous
+// result), the verbs that run from those records (Records: ADD's
+// replacement of what an attachment installed, DEL, GC, CHECK, STATUS),
+// the connection a verb changes its tables over (Conn), builders for the
+// nftables expressions the plugins use, batched set updates that survive a
+// ruleset that drifted from the state (Conn.ApplyElems), and the few
+// netlink requests github.com/google/nftables lacks. The plugins program
+// nftables over netlink; nothing here runs nft or iptables.
+//
+// # Elements in the way
+//
+// The state directory says which element belongs under each key, so a map
+// element that the kernel already holds under the key of one being added,
+// with another value, is stale: left by a crash between the ruleset and the
+// state, or put there by hand. The kernel refuses the addition, with EEXIST
+// (older kernels: EBUSY), and ApplyElems then deletes the key and adds the
+// element in one batch. The kernel answers EEXIST as well when the interval
+// of an element added to a set of intervals overlaps one of another key:
+// that one is not touched, and the error says that they overlap.
 //
 // # State directory
 //

@@ -1,11 +1,9 @@
 package nftutil
 
 import (
-	"fmt"
 	"net"
 
 	"github.com/google/nftables"
-	"github.com/google/nftables/binaryutil"
 	"github.com/google/nftables/expr"
 	"golang.org/x/sys/unix"
 )
@@ -67,61 +65,16 @@ func (f *Family) LoadDaddr(reg uint32) expr.Any {
 	return &expr.Payload{DestRegister: reg, Base: expr.PayloadBaseNetworkHeader, Offset: f.daddr, Len: f.AddrLen}
 }
 
-// Reg is the register that holds the bytes at offset of a concatenation
-// (a set key or a map value): fields are padded to 4 bytes and follow each
-// other in the 32-bit registers, the first of which is also register 1.
-func Reg(offset uint32) uint32 {
-	if offset == 0 {
-		return 1
+// ComparePrefix compares the address of the family in register 1 with
+// prefix, an address or a subnet in the family's length: with op
+// CmpOpEq it matches the addresses in prefix, with CmpOpNeq the others.
+func (f *Family) ComparePrefix(prefix *net.IPNet, op expr.CmpOp) []expr.Any {
+	var exprs []expr.Any
+	if ones, bits := prefix.Mask.Size(); ones < bits {
+		exprs = append(exprs, &expr.Bitwise{
+			SourceRegister: 1, DestRegister: 1, Len: f.AddrLen,
+			Mask: []byte(prefix.Mask), Xor: make([]byte, f.AddrLen),
+		})
 	}
-	return unix.NFT_REG32_00 + offset/4
-}
-
-// Pad4 pads b with zeros to a multiple of 4 bytes, as a field of a
-// concatenation.
-func Pad4(b []byte) []byte {
-	for len(b)%4 != 0 {
-		b = append(b, 0)
-	}
-	return b
-}
-
-// Port is a port number as a field of a concatenation.
-func Port(p uint16) []byte { return Pad4(binaryutil.BigEndian.PutUint16(p)) }
-
-// IfNameLen is the length of an interface name in sets and registers.
-const IfNameLen = unix.IFNAMSIZ
-
-// IfName is an interface name as nftables compares it: NUL-padded to
-// IfNameLen bytes.
-func IfName(name string) []byte {
-	b := make([]byte, IfNameLen)
-	copy(b, name)
-	return b
-}
-
-// RuleComment is the user data that gives a rule a comment, in the format
-// of nft and iptables-nft (iptables -S shows it as -m comment).
-func RuleComment(text string) []byte {
-	if len(text) > maxComment {
-		text = text[:maxComment]
-	}
-	return append([]byte{0, byte(len(text) + 1)}, append([]byte(text), 0)...)
-}
-
-// ErrPluginNotAvailable is the CNI error code of a plugin that cannot
-// serve ADD (SPEC.md, well-known error codes), for STATUS.
-const ErrPluginNotAvailable uint = 50
-
-// Probe checks that nftables can be programmed over netlink in the
-// current network namespace: what both plugins' STATUS needs.
-func Probe() error {
-	c, err := nftables.New()
-	if err != nil {
-		return fmt.Errorf("connecting to nftables: %w", err)
-	}
-	if _, err := c.ListTablesOfFamily(nftables.TableFamilyINet); err != nil {
-		return fmt.Errorf("listing nftables tables: %w", err)
-	}
-	return nil
+	return append(exprs, &expr.Cmp{Op: op, Register: 1, Data: []byte(prefix.IP)})
 }

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/containernetworking/cni/pkg/version"
 
 	"github.com/cnictl/cnictl/internal/testbin"
+	"github.com/cnictl/cnictl/internal/testplugins/record"
 )
 
 // Executable builds the plugin of type typ of which and returns the path
@@ -52,6 +54,12 @@ type Call struct {
 	// ContainerID, IfName and Args are CNI_CONTAINERID, CNI_IFNAME and
 	// CNI_ARGS.
 	ContainerID, IfName, Args string
+	// Netns is CNI_NETNS; empty for a path that is never entered, as for
+	// an IPAM plugin.
+	Netns string
+	// PluginDirs are searched for delegated plugins, through CNI_PATH,
+	// after the directory of the plugin itself.
+	PluginDirs []string
 	// Conf is the network configuration on stdin.
 	Conf string
 }
@@ -65,15 +73,18 @@ type Outcome struct {
 }
 
 // Exec runs the plugin executable at path for c, with the environment a
-// runtime sets and a CNI_NETNS that is never entered, as for an IPAM
-// plugin. It fails only if the plugin could not be run.
+// runtime sets. It fails only if the plugin could not be run.
 func Exec(path string, c Call) (Outcome, error) {
+	netns := c.Netns
+	if netns == "" {
+		netns = "/var/run/netns/not-entered-by-ipam"
+	}
 	cmd := exec.Command(path)
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
 		"CNI_COMMAND=" + c.Command,
-		"CNI_PATH=" + filepath.Dir(path),
-		"CNI_NETNS=/var/run/netns/not-entered-by-ipam",
+		"CNI_PATH=" + strings.Join(append([]string{filepath.Dir(path)}, c.PluginDirs...), string(os.PathListSeparator)),
+		"CNI_NETNS=" + netns,
 	}
 	for k, v := range map[string]string{"CNI_CONTAINERID": c.ContainerID, "CNI_IFNAME": c.IfName, "CNI_ARGS": c.Args} {
 		if v != "" {
@@ -192,4 +203,43 @@ func SameVersions(t testing.TB, typ string) {
 		got[i] = Run(t, Executable(t, which, typ), Call{Command: "VERSION"}).Ok(t)
 	}
 	SameOutcome(t, typ+" VERSION", got[1], got[0])
+}
+
+// WantIPAMDelAfterFailedAdd runs ADD of cnictl's plugin of type typ, at
+// cniVersion 1.1.0 with the top-level keys top, for container c1 as eth0
+// in the namespace at nsPath, with an IPAM plugin whose ADD fails after it
+// allocated: the recorder test plugin, which writes the attachment's state
+// file and then fails on its invalid "ip". It fails t unless ADD fails and
+// the plugin, before returning, has run IPAM DEL, which removes that file
+// (SPEC.md, section 4, "Delegated plugin execution procedure").
+func WantIPAMDelAfterFailedAdd(t testing.TB, typ, nsPath string, top map[string]any) {
+	t.Helper()
+	stateDir, recordFile := t.TempDir(), filepath.Join(t.TempDir(), "record")
+	// The recorder reads its settings from the top level of the network
+	// configuration, which delegated plugins get whole.
+	conf := map[string]any{"stateDir": stateDir, "recordFile": recordFile, "ip": "not-an-address"}
+	maps.Copy(conf, top)
+	Run(t, Executable(t, Ours, typ), Call{
+		Command: "ADD", ContainerID: "c1", IfName: "eth0", Netns: nsPath,
+		PluginDirs: []string{testbin.Recorder(t)},
+		Conf:       NetConf(t, "1.1.0", typ, map[string]any{"type": "recorder"}, conf),
+	}).CNIError(t)
+	entries, err := record.Read(recordFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var commands []string
+	for _, e := range entries {
+		commands = append(commands, e.Command)
+	}
+	if !slices.Equal(commands, []string{"ADD", "DEL"}) {
+		t.Errorf("IPAM commands %v, want [ADD DEL]", commands)
+	}
+	left, err := os.ReadDir(stateDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range left {
+		t.Errorf("IPAM allocation %s left after the failed ADD", f.Name())
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/containernetworking/plugins/pkg/netlinksafe"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
@@ -100,7 +101,7 @@ func StateOf(t testing.TB, nsPath, name string) LinkState {
 			return fmt.Errorf("link %s: %w", name, err)
 		}
 		s.Type, s.MTU, s.Up = link.Type(), link.Attrs().MTU, link.Attrs().Flags&net.FlagUp != 0
-		addrs, err := netlink.AddrList(link, netlink.FAMILY_ALL)
+		addrs, err := netlinksafe.AddrList(link, netlink.FAMILY_ALL)
 		if err != nil {
 			return err
 		}
@@ -109,7 +110,7 @@ func StateOf(t testing.TB, nsPath, name string) LinkState {
 				s.Addrs = append(s.Addrs, a.IPNet.String())
 			}
 		}
-		routes, err := netlink.RouteList(link, netlink.FAMILY_ALL)
+		routes, err := netlinksafe.RouteList(link, netlink.FAMILY_ALL)
 		if err != nil {
 			return err
 		}

@@ -9,11 +9,9 @@ import (
 
 	"github.com/containernetworking/cni/pkg/skel"
 	"github.com/containernetworking/cni/pkg/types"
-)
 
-// errPluginNotAvailable is the CNI error code of a plugin that cannot
-// serve ADD (SPEC.md, well-known error codes).
-const errPluginNotAvailable uint = 50
+	"github.com/cnictl/cnictl/plugins"
+)
 
 // cmdStatus reports the plugin unavailable, with CNI error code 50, when
 // some range set of the network has no free address, since every ADD
@@ -28,7 +26,7 @@ func cmdStatus(args *skel.CmdArgs) error {
 		return fmt.Errorf("host-local: network %q: status: %w", conf.Name, err)
 	}
 	if full >= 0 {
-		return types.NewError(errPluginNotAvailable, fmt.Sprintf("host-local: network %q: no free address in %s",
+		return types.NewError(plugins.ErrPluginNotAvailable, fmt.Sprintf("host-local: network %q: no free address in %s",
 			conf.Name, describeSet(full, &conf.Ranges[full])), "")
 	}
 	return nil

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/containernetworking/plugins/pkg/netlinksafe"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
@@ -58,7 +59,7 @@ func NewOutside(t testing.TB, hostIf, hostCIDR, outsideCIDR string, back ...stri
 		if err := plugintest.Configure(peer, &net.IPNet{IP: outIP, Mask: outNet.Mask}); err != nil {
 			return err
 		}
-		link, err := netlink.LinkByName(peer)
+		link, err := netlinksafe.LinkByName(peer)
 		if err != nil {
 			return err
 		}

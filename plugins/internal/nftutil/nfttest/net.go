@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/containernetworking/plugins/pkg/netlinksafe"
 	"github.com/vishvananda/netlink"
 
 	"github.com/cnictl/cnictl/netnsmgr"
@@ -165,7 +166,7 @@ func (e *Env) NewOutside(hostIf string, host, outside []string) *Outside {
 		o.HostAddrs = append(o.HostAddrs, hip)
 	}
 	err := netnsmgr.Do(o.NS, func() error {
-		lo, err := netlink.LinkByName("lo")
+		lo, err := netlinksafe.LinkByName("lo")
 		if err != nil {
 			return err
 		}
@@ -178,7 +179,7 @@ func (e *Env) NewOutside(hostIf string, host, outside []string) *Outside {
 				return err
 			}
 			o.OutsideAddrs = append(o.OutsideAddrs, oip)
-			link, err := netlink.LinkByName("up0")
+			link, err := netlinksafe.LinkByName("up0")
 			if err != nil {
 				return err
 			}
