@@ -37,9 +37,10 @@ type config struct {
 	// compatibility.
 	IPMasqBackend *string `json:"ipMasqBackend,omitempty"`
 
-	// VLAN filtering is not supported: setting vlan or vlanTrunk is an
-	// error. preserveDefaultVlan is accepted alone: as in the reference,
-	// it only matters with one of them.
+	// VLAN filtering is not supported: a vlan or a non-empty vlanTrunk is
+	// an error (null and [] mean none, as in the reference).
+	// preserveDefaultVlan is accepted alone: as in the reference, it only
+	// matters with one of them.
 	Vlan                int             `json:"vlan"`
 	VlanTrunk           json.RawMessage `json:"vlanTrunk,omitempty"`
 	PreserveDefaultVlan bool            `json:"preserveDefaultVlan"`
@@ -82,7 +83,13 @@ func loadConfig(args *skel.CmdArgs) (*config, error) {
 
 // validate rejects, for ADD, what the plugin cannot do.
 func (c *config) validate() error {
-	if c.Vlan != 0 || len(c.VlanTrunk) > 0 {
+	var trunk []json.RawMessage
+	if len(c.VlanTrunk) > 0 {
+		if err := json.Unmarshal(c.VlanTrunk, &trunk); err != nil {
+			return fmt.Errorf("vlanTrunk: want a list: %w", err)
+		}
+	}
+	if c.Vlan != 0 || len(trunk) > 0 {
 		return errors.New("VLAN filtering not supported: remove vlan and vlanTrunk")
 	}
 	if b := c.IPMasqBackend; b != nil && *b != "iptables" && *b != "nftables" {

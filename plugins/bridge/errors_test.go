@@ -74,10 +74,18 @@ func TestIPAMAddFailureReleases(t *testing.T) {
 	plugintest.WantIPAMDelAfterFailedAdd(t, "bridge", e.Container("ipam-fail"), map[string]any{"bridge": "cnib14"})
 }
 
-// TestPreserveDefaultVlanAlone accepts preserveDefaultVlan without vlan
-// or vlanTrunk, as the reference does: it only matters with one of them.
-func TestPreserveDefaultVlanAlone(t *testing.T) {
-	e := newEnv(t, plugintest.Ours, "cnib15")
-	l := list(e, "net-pdv", "1.1.0", map[string]any{"bridge": "cnib15", "preserveDefaultVlan": true})
-	e.Attach(l, "c1", e.Container("pdv"))
+// TestNoVlanAccepted accepts what asks for no VLAN filtering, as the
+// reference does: preserveDefaultVlan alone (it only matters with vlan or
+// vlanTrunk), and a vlanTrunk that is null or empty.
+func TestNoVlanAccepted(t *testing.T) {
+	for i, fields := range []map[string]any{
+		{"preserveDefaultVlan": true},
+		{"vlanTrunk": nil},
+		{"vlanTrunk": []any{}},
+	} {
+		e := newEnv(t, plugintest.Ours, "cnib15")
+		fields["bridge"] = "cnib15"
+		l := list(e, fmt.Sprintf("net-novlan%d", i), "1.1.0", fields)
+		e.Attach(l, "c1", e.Container(fmt.Sprintf("novlan%d", i)))
+	}
 }
