@@ -40,10 +40,11 @@ the first failure.`,
 			if err != nil {
 				return err
 			}
-			networks, err := a.selectNetworks(args)
+			cat, err := a.catalog()
 			if err != nil {
 				return err
 			}
+			networks := a.selectNetworks(cat, args)
 			_, corrupt := a.store().List()
 			for _, err := range corrupt {
 				a.out.Warn("%v", err)
@@ -74,7 +75,7 @@ the first failure.`,
 				report.Networks = append(report.Networks, res)
 			}
 			if len(args) == 0 || slices.Contains(args, builtinName) {
-				if err := a.removeIdleBuiltinBridge(cmd.Context()); err != nil {
+				if err := a.removeIdleBuiltinBridge(cmd.Context(), cat); err != nil {
 					errs = append(errs, err)
 				}
 			}
@@ -161,14 +162,9 @@ type networkChoice struct {
 	err  error
 }
 
-// selectNetworks returns the named networks, or every usable network of
-// the configuration directory when none is named (the unusable files are
-// reported as warnings).
-func (a *app) selectNetworks(names []string) ([]networkChoice, error) {
-	cat, err := a.catalog()
-	if err != nil {
-		return nil, err
-	}
+// selectNetworks returns the named networks of cat, or every usable one
+// when none is named (the unusable files are reported as warnings).
+func (a *app) selectNetworks(cat *libcni.Catalog, names []string) []networkChoice {
 	var choices []networkChoice
 	if len(names) == 0 {
 		for _, inv := range cat.Invalid {
@@ -182,22 +178,18 @@ func (a *app) selectNetworks(names []string) ([]networkChoice, error) {
 			}
 			choices = append(choices, networkChoice{name: n.Name, list: n})
 		}
-		return choices, nil
+		return choices
 	}
 	for _, name := range names {
 		list, err := cat.Get(name)
 		choices = append(choices, networkChoice{name: name, list: list, err: err})
 	}
-	return choices, nil
+	return choices
 }
 
 // removeIdleBuiltinBridge deletes the built-in network's bridge when
 // nothing is attached to the network and no port is left on the bridge.
-func (a *app) removeIdleBuiltinBridge(ctx context.Context) error {
-	cat, err := a.catalog()
-	if err != nil {
-		return err
-	}
+func (a *app) removeIdleBuiltinBridge(ctx context.Context, cat *libcni.Catalog) error {
 	list, err := cat.Get(builtinName)
 	if err != nil || list.Source != builtinSource {
 		return nil

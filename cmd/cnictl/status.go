@@ -25,10 +25,11 @@ first network that is not (9 for codes 50 and 51).`,
   cnictl -o json status mynet`,
 		ValidArgsFunction: a.completeNetworks(false),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			networks, err := a.selectNetworks(args)
+			cat, err := a.catalog()
 			if err != nil {
 				return err
 			}
+			networks := a.selectNetworks(cat, args)
 			cni := a.cni()
 			var report statusReport
 			var errs []error
